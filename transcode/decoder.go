@@ -1,0 +1,211 @@
+package transcode
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/asticode/go-astiav"
+
+	"github.com/camgate/camgate/internal/annexb"
+)
+
+// Codec is a video codec a camera can send.
+type Codec int
+
+// The codecs camgate decodes.
+const (
+	H264 Codec = iota + 1
+	H265
+)
+
+func (c Codec) String() string {
+	switch c {
+	case H264:
+		return "H.264"
+	case H265:
+		return "H.265"
+	}
+	return "codec(" + strconv.Itoa(int(c)) + ")"
+}
+
+// DecoderConfig says what to decode and how.
+type DecoderConfig struct {
+	Codec Codec
+
+	// ParameterSets primes the decoder with the SPS/PPS (and VPS for H.265) NAL
+	// units announced in the camera's SDP, for cameras that do not repeat them
+	// in band. Optional.
+	ParameterSets [][]byte
+
+	// Threads is the number of decoding threads; 0 means 1. One thread decodes
+	// a 1080p camera several times faster than real time with the lowest
+	// latency; more threads add one frame of delay each.
+	Threads int
+
+	// SkipLoopFilter skips the deblocking filter on non-key frames: faster, at
+	// the cost of some blockiness that a downscaled sub stream hides well.
+	SkipLoopFilter bool
+
+	// Fast allows non-spec-compliant speedups (AV_CODEC_FLAG2_FAST).
+	Fast bool
+}
+
+// DecoderStats counts what a Decoder has seen.
+type DecoderStats struct {
+	AccessUnits uint64 // access units received
+	Frames      uint64 // pictures output
+	Errors      uint64 // corrupt or undecodable access units and pictures
+	Skipped     uint64 // access units dropped while waiting for a keyframe
+}
+
+// ErrCorrupt reports a picture the decoder marked as damaged; it was dropped
+// and decoding resumes at the next keyframe.
+var ErrCorrupt = errors.New("corrupt picture dropped, waiting for the next keyframe")
+
+// Decoder decodes H.264 or H.265 access units into frames.
+//
+// Call Send with each access unit, then Receive until it returns a nil frame.
+// The decoder starts at the first keyframe; after an error it drops input up
+// to the next keyframe instead of showing a smeared picture.
+type Decoder struct {
+	cfg     DecoderConfig
+	ctx     *astiav.CodecContext
+	pkt     *packet
+	frame   Frame
+	waitKey bool
+	stats   DecoderStats
+}
+
+// NewDecoder opens a decoder.
+func NewDecoder(cfg DecoderConfig) (*Decoder, error) {
+	var id astiav.CodecID
+	switch cfg.Codec {
+	case H264:
+		id = astiav.CodecIDH264
+	case H265:
+		id = astiav.CodecIDHevc
+	default:
+		return nil, fmt.Errorf("decoder: unsupported codec %v", cfg.Codec)
+	}
+	codec := astiav.FindDecoder(id)
+	if codec == nil {
+		return nil, fmt.Errorf("decoder: libav has no %v decoder", cfg.Codec)
+	}
+	d := &Decoder{cfg: cfg, waitKey: true}
+	d.ctx = astiav.AllocCodecContext(codec)
+	if d.ctx == nil {
+		return nil, errors.New("decoder: avcodec_alloc_context3 failed")
+	}
+	var err error
+	if d.pkt, err = newPacket(); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("decoder: %w", err)
+	}
+	d.frame.f = astiav.AllocFrame()
+	d.ctx.SetTimeBase(timeBase)
+
+	if len(cfg.ParameterSets) > 0 {
+		var extra []byte
+		for _, ps := range cfg.ParameterSets {
+			extra = append(extra, 0, 0, 0, 1)
+			extra = append(extra, ps...)
+		}
+		if err := d.ctx.SetExtraData(extra); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("decoder: parameter sets: %w", err)
+		}
+	}
+
+	threads := cfg.Threads
+	if threads <= 0 {
+		threads = 1
+	}
+	opts := astiav.NewDictionary()
+	defer opts.Free()
+	_ = opts.Set("threads", strconv.Itoa(threads), 0)
+	if cfg.SkipLoopFilter {
+		_ = opts.Set("skip_loop_filter", "nonkey", 0)
+	}
+	if cfg.Fast {
+		_ = opts.Set("flags2", "+fast", 0)
+	}
+	if err := d.ctx.Open(codec, opts); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("decoder: open %v: %w", cfg.Codec, err)
+	}
+	return d, nil
+}
+
+// Send feeds one access unit: its NAL units without start codes, and its
+// presentation time. Access units before the first keyframe, or after an
+// error and before the next keyframe, are counted as skipped and ignored.
+// A returned error concerns this access unit only; the decoder stays usable.
+func (d *Decoder) Send(nalus [][]byte, pts time.Duration) error {
+	d.stats.AccessUnits++
+	key := annexb.IsKeyframe(nalus, d.cfg.Codec == H265)
+	if d.waitKey {
+		if !key {
+			d.stats.Skipped++
+			return nil
+		}
+		d.waitKey = false
+	}
+	if err := d.pkt.fillAnnexB(nalus, toTicks(pts), key); err != nil {
+		return fmt.Errorf("decoder: %w", err)
+	}
+	switch ret := sendPacket(d.ctx, d.pkt); {
+	case ret >= 0:
+		return nil
+	case ret == codeAgain:
+		// Receive was not drained; this access unit is lost.
+		d.stats.Errors++
+		d.waitKey = true
+		return errors.New("decoder: output not drained: call Receive until it returns nil")
+	default:
+		d.stats.Errors++
+		d.waitKey = true
+		return avError("decoder: "+d.cfg.Codec.String(), ret)
+	}
+}
+
+// Receive returns the next decoded picture, or nil when the decoder needs
+// more input. The frame is valid until the next call to Receive or Send.
+func (d *Decoder) Receive() (*Frame, error) {
+	ret := receiveFrame(d.ctx, d.frame.f)
+	switch {
+	case ret == codeAgain || ret == codeEOF:
+		return nil, nil
+	case ret < 0:
+		d.stats.Errors++
+		d.waitKey = true
+		return nil, avError("decoder: "+d.cfg.Codec.String(), ret)
+	}
+	if frameCorrupt(d.frame.f) {
+		d.frame.f.Unref()
+		d.stats.Errors++
+		d.waitKey = true
+		return nil, ErrCorrupt
+	}
+	d.stats.Frames++
+	return &d.frame, nil
+}
+
+// Stats returns the counters.
+func (d *Decoder) Stats() DecoderStats { return d.stats }
+
+// Close releases the decoder. It is safe to call more than once.
+func (d *Decoder) Close() error {
+	if d.ctx != nil {
+		d.ctx.Free()
+		d.ctx = nil
+	}
+	if d.frame.f != nil {
+		d.frame.f.Free()
+		d.frame.f = nil
+	}
+	d.pkt.free()
+	d.pkt = nil
+	return nil
+}

@@ -1,0 +1,609 @@
+package transcode
+
+import (
+	"bytes"
+	"image/jpeg"
+	"math"
+	"math/rand"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/camgate/camgate/internal/annexb"
+)
+
+const frameDur = 40 * time.Millisecond // the clips are 25 fps
+
+func loadClip(t testing.TB, name string) [][][]byte {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return annexb.AccessUnits(b, name[len(name)-4:] == "hevc")
+}
+
+func newDecoder(t testing.TB, c Codec) *Decoder {
+	t.Helper()
+	d, err := NewDecoder(DecoderConfig{Codec: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// decodeAll decodes every access unit and calls fn with each picture.
+func decodeAll(t testing.TB, d *Decoder, aus [][][]byte, fn func(i int, f *Frame)) {
+	t.Helper()
+	n := 0
+	for i, au := range aus {
+		if err := d.Send(au, time.Duration(i)*frameDur); err != nil {
+			t.Fatalf("access unit %d: %v", i, err)
+		}
+		for {
+			f, err := d.Receive()
+			if err != nil {
+				t.Fatalf("access unit %d: %v", i, err)
+			}
+			if f == nil {
+				break
+			}
+			fn(n, f)
+			n++
+		}
+	}
+}
+
+func TestDecodeClips(t *testing.T) {
+	for _, tc := range []struct {
+		clip  string
+		codec Codec
+		sizes map[[2]int]int // size → frames
+	}{
+		{"cam1080p25.h264", H264, map[[2]int]int{{1920, 1080}: 100}},
+		{"cam720p25.hevc", H265, map[[2]int]int{{1280, 720}: 100}},
+		{"reschange.h264", H264, map[[2]int]int{{640, 360}: 50, {480, 272}: 50}},
+	} {
+		t.Run(tc.clip, func(t *testing.T) {
+			d := newDecoder(t, tc.codec)
+			got := map[[2]int]int{}
+			var lastPTS time.Duration = -1
+			decodeAll(t, d, loadClip(t, tc.clip), func(i int, f *Frame) {
+				got[[2]int{f.Width(), f.Height()}]++
+				if f.PTS() != time.Duration(i)*frameDur || f.PTS() <= lastPTS {
+					t.Errorf("frame %d: pts %v, want %v", i, f.PTS(), time.Duration(i)*frameDur)
+				}
+				lastPTS = f.PTS()
+			})
+			if len(got) != len(tc.sizes) {
+				t.Fatalf("sizes %v, want %v", got, tc.sizes)
+			}
+			for size, n := range tc.sizes {
+				if got[size] != n {
+					t.Errorf("%dx%d: %d frames, want %d (all: %v)", size[0], size[1], got[size], n, got)
+				}
+			}
+			if s := d.Stats(); s.Errors != 0 || s.Frames != 100 || s.AccessUnits != 100 {
+				t.Errorf("stats %+v", s)
+			}
+		})
+	}
+}
+
+func TestDecoderParameterSetsFromSDP(t *testing.T) {
+	// A camera that sends SPS/PPS only in its SDP: strip them from the stream
+	// and hand them to the decoder at creation.
+	aus := loadClip(t, "reschange.h264")[:50]
+	var params [][]byte
+	for i, au := range aus {
+		var rest [][]byte
+		for _, n := range au {
+			if typ := n[0] & 0x1f; typ == 7 || typ == 8 {
+				if i == 0 {
+					params = append(params, n)
+				}
+				continue
+			}
+			rest = append(rest, n)
+		}
+		aus[i] = rest
+	}
+	if len(params) != 2 {
+		t.Fatalf("found %d parameter sets in the first access unit, want SPS and PPS", len(params))
+	}
+	d, err := NewDecoder(DecoderConfig{Codec: H264, ParameterSets: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	n := 0
+	decodeAll(t, d, aus, func(int, *Frame) { n++ })
+	if n != 50 {
+		t.Errorf("decoded %d frames, want 50", n)
+	}
+}
+
+func TestScaler(t *testing.T) {
+	s, err := NewScaler(320, 180, ScaleBilinear)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d := newDecoder(t, H264)
+	n := 0
+	decodeAll(t, d, loadClip(t, "reschange.h264"), func(i int, f *Frame) {
+		out, err := s.Scale(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Width() != 320 || out.Height() != 180 || out.PTS() != f.PTS() {
+			t.Fatalf("frame %d: scaled to %dx%d pts %v, want 320x180 pts %v", i, out.Width(), out.Height(), out.PTS(), f.PTS())
+		}
+		n++
+	})
+	if n != 100 || s.Reconfigurations() != 1 {
+		t.Errorf("%d frames, %d reconfigurations; want 100 and 1 (at the resolution change)", n, s.Reconfigurations())
+	}
+	for _, bad := range [][2]int{{0, 0}, {641, 360}, {8, 8}, {10000, 100}} {
+		if s, err := NewScaler(bad[0], bad[1], ScaleBilinear); err == nil {
+			s.Close()
+			t.Errorf("NewScaler(%dx%d) accepted", bad[0], bad[1])
+		}
+	}
+	if _, err := ParseScaleAlgorithm("bogus"); err == nil {
+		t.Error("ParseScaleAlgorithm(bogus) accepted")
+	}
+	if a, err := ParseScaleAlgorithm("area"); err != nil || a != ScaleArea {
+		t.Errorf("ParseScaleAlgorithm(area) = %v, %v", a, err)
+	}
+}
+
+// nalTypes lists the H.264 NAL unit types of an access unit.
+func nalTypes(au [][]byte) []byte {
+	var ts []byte
+	for _, n := range au {
+		ts = append(ts, n[0]&0x1f)
+	}
+	return ts
+}
+
+// hasIDRWithHeaders tells whether an access unit is an IDR preceded by SPS and PPS.
+func hasIDRWithHeaders(au [][]byte) (idr, headers bool) {
+	var sps, pps bool
+	for _, n := range au {
+		switch n[0] & 0x1f {
+		case 7:
+			sps = true
+		case 8:
+			pps = true
+		case 5:
+			return true, sps && pps
+		}
+	}
+	return false, false
+}
+
+func TestEncodeDecodeRoundTrip(t *testing.T) {
+	const gop, forceAt = 25, 10
+	aus := loadClip(t, "cam1080p25.h264")
+	dec := newDecoder(t, H264)
+	sc, err := NewScaler(640, 360, ScaleBilinear)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	enc, err := NewEncoder(EncoderConfig{Width: 640, Height: 360, FPS: 25, GOP: gop, Bitrate: 1_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	check := newDecoder(t, H264)
+
+	var idrs []int
+	var psnrSum, psnrMin float64 = 0, 1000
+	var encoded, decoded, bytes int
+	var lastPTS time.Duration = -1
+	decodeAll(t, dec, aus, func(i int, f *Frame) {
+		src, err := sc.Scale(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == forceAt {
+			enc.ForceKeyframe()
+		}
+		if err := enc.Send(src); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			au, err := enc.Receive()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if au == nil {
+				break
+			}
+			idr, headers := hasIDRWithHeaders(au.NALUs)
+			if idr != au.Keyframe {
+				t.Errorf("frame %d: keyframe flag %v but IDR %v (NAL types %v)", encoded, au.Keyframe, idr, nalTypes(au.NALUs))
+			}
+			if idr {
+				idrs = append(idrs, encoded)
+				if !headers {
+					t.Errorf("frame %d: IDR without SPS and PPS in front (NAL types %v)", encoded, nalTypes(au.NALUs))
+				}
+			}
+			if au.PTS <= lastPTS || au.DTS != au.PTS {
+				t.Errorf("frame %d: pts %v dts %v after %v", encoded, au.PTS, au.DTS, lastPTS)
+			}
+			lastPTS = au.PTS
+			for _, n := range au.NALUs {
+				bytes += len(n) + 4
+			}
+			encoded++
+			if err := check.Send(au.NALUs, au.PTS); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				out, err := check.Receive()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out == nil {
+					break
+				}
+				// zerolatency: the picture comes back before the next one is
+				// scaled, so src is still the source of this one.
+				p, err := PSNR(src, out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				psnrSum += p
+				psnrMin = min(psnrMin, p)
+				decoded++
+			}
+		}
+	})
+	if encoded != 100 || decoded != 100 {
+		t.Fatalf("encoded %d, decoded back %d; want 100 and 100", encoded, decoded)
+	}
+	// A forced IDR restarts the GOP: 0, 10, then every 25 frames.
+	want := []int{0, forceAt, forceAt + gop, forceAt + 2*gop, forceAt + 3*gop}
+	if len(idrs) != len(want) {
+		t.Fatalf("IDRs at %v, want %v", idrs, want)
+	}
+	for i := range want {
+		if idrs[i] != want[i] {
+			t.Fatalf("IDRs at %v, want %v", idrs, want)
+		}
+	}
+	mean := psnrSum / float64(decoded)
+	kbps := float64(bytes) * 8 / 4 / 1000
+	t.Logf("640x360 at 1 Mbit/s: PSNR mean %.2f dB, min %.2f dB, %.0f kbit/s", mean, psnrMin, kbps)
+	if mean < 35 {
+		t.Errorf("mean PSNR %.2f dB, want at least 35", mean)
+	}
+	if kbps < 500 || kbps > 1500 {
+		t.Errorf("bitrate %.0f kbit/s, want about 1000", kbps)
+	}
+}
+
+func TestEncoderKeepsTimestampsMonotonic(t *testing.T) {
+	enc, err := NewEncoder(EncoderConfig{Width: 64, Height: 64, FPS: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	f, err := NewFrame(64, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// A camera reconnects and its clock restarts at 0 after 5 s.
+	in := []time.Duration{0, 100 * time.Millisecond, 200 * time.Millisecond, 0, 100 * time.Millisecond}
+	var out []time.Duration
+	for _, pts := range in {
+		f.SetPTS(pts)
+		if err := enc.Send(f); err != nil {
+			t.Fatal(err)
+		}
+		for au, err := enc.Receive(); au != nil || err != nil; au, err = enc.Receive() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, au.PTS)
+		}
+	}
+	if len(out) != len(in) {
+		t.Fatalf("%d access units out of %d frames", len(out), len(in))
+	}
+	for i := 1; i < len(out); i++ {
+		if out[i] <= out[i-1] {
+			t.Errorf("pts went from %v to %v", out[i-1], out[i])
+		}
+	}
+}
+
+func TestEncoderConfigValidation(t *testing.T) {
+	for _, c := range []EncoderConfig{
+		{Width: 641, Height: 360},
+		{Width: 640, Height: 360, Preset: "warp"},
+		{Width: 640, Height: 360, CRF: 60},
+		{Width: 640, Height: 360, Bitrate: 1000, MaxRate: 500},
+		{Width: 640, Height: 360, Profile: "baseline", BFrames: 2},
+		{Width: 640, Height: 360, Tune: "fast"},
+	} {
+		if e, err := NewEncoder(c); err == nil {
+			e.Close()
+			t.Errorf("NewEncoder(%+v) accepted", c)
+		}
+	}
+	c := EncoderConfig{Width: 640, Height: 360}.WithDefaults()
+	if c.FPS != 15 || c.GOP != 30 || c.CRF != 23 || c.Preset != "veryfast" || c.Tune != "zerolatency" || c.Threads != 1 {
+		t.Errorf("defaults %+v", c)
+	}
+}
+
+// corruptDecode feeds aus, then the clean clip, and checks that pictures come
+// back after the clean keyframe.
+func corruptDecode(t *testing.T, name string, bad [][][]byte) {
+	d := newDecoder(t, H264)
+	var errs int
+	for i, au := range bad {
+		if err := d.Send(au, time.Duration(i)*frameDur); err != nil {
+			errs++
+		}
+		for {
+			f, err := d.Receive()
+			if err != nil {
+				errs++
+				continue
+			}
+			if f == nil {
+				break
+			}
+		}
+	}
+	before := d.Stats()
+	if before.Errors == 0 {
+		t.Errorf("%s: no errors counted for %d damaged access units (stats %+v)", name, len(bad), before)
+	}
+	clean := loadClip(t, "reschange.h264")
+	n := 0
+	for i, au := range clean {
+		if err := d.Send(au, time.Duration(len(bad)+i)*frameDur); err != nil {
+			t.Fatalf("%s: clean access unit %d: %v", name, i, err)
+		}
+		for {
+			f, err := d.Receive()
+			if err != nil {
+				t.Fatalf("%s: clean access unit %d: %v", name, i, err)
+			}
+			if f == nil {
+				break
+			}
+			n++
+		}
+	}
+	if n != len(clean) {
+		t.Errorf("%s: %d of %d clean frames decoded after the damage", name, n, len(clean))
+	}
+	t.Logf("%s: %d returned errors, stats before recovery %+v", name, errs, before)
+}
+
+func TestCorruptInput(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	clip := loadClip(t, "reschange.h264")
+
+	// Random bytes posing as IDR slices, so they reach the decoder.
+	var random [][][]byte
+	for i := 0; i < 50; i++ {
+		n := make([]byte, 1+rng.Intn(4000))
+		rng.Read(n)
+		n[0] = 0x65
+		random = append(random, [][]byte{n})
+	}
+	corruptDecode(t, "random", random)
+
+	// Every NAL unit cut short.
+	var truncated [][][]byte
+	for _, au := range clip {
+		var cut [][]byte
+		for _, n := range au {
+			cut = append(cut, n[:1+rng.Intn(len(n))])
+		}
+		truncated = append(truncated, cut)
+	}
+	corruptDecode(t, "truncated", truncated)
+
+	// Bit flips in 5% of the access units.
+	var flipped [][][]byte
+	for i, au := range clip {
+		var out [][]byte
+		for _, n := range au {
+			c := append([]byte(nil), n...)
+			if i%20 == 7 && len(c) > 20 {
+				for k := 0; k < 1+len(c)/200; k++ {
+					j := 4 + rng.Intn(len(c)-4) // keep the NAL and slice header's start
+					c[j] ^= 1 << rng.Intn(8)
+				}
+			}
+			out = append(out, c)
+		}
+		flipped = append(flipped, out)
+	}
+	corruptDecode(t, "bitflips", flipped)
+}
+
+func TestCloseTwice(t *testing.T) {
+	d, err := NewDecoder(DecoderConfig{Codec: H265})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewScaler(64, 64, ScaleBicubic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEncoder(EncoderConfig{Width: 64, Height: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := NewJPEGEncoder(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := NewFrame(64, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []interface{ Close() error }{d, s, e, j, f, d, s, e, j, f} {
+		if err := c.Close(); err != nil {
+			t.Errorf("%T.Close: %v", c, err)
+		}
+	}
+	if _, err := NewDecoder(DecoderConfig{Codec: Codec(9)}); err == nil {
+		t.Error("NewDecoder accepted an unknown codec")
+	}
+}
+
+func TestJPEG(t *testing.T) {
+	d := newDecoder(t, H264)
+	j, err := NewJPEGEncoder(85)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	aus := loadClip(t, "cam1080p25.h264")[:1]
+	decodeAll(t, d, aus, func(_ int, f *Frame) {
+		for _, tc := range []struct{ width, w, h int }{{0, 1920, 1080}, {320, 320, 180}} {
+			b, err := j.Encode(f, tc.width)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := jpeg.Decode(bytes.NewReader(b))
+			if err != nil {
+				t.Fatalf("width %d: Go's image/jpeg cannot read the snapshot: %v", tc.width, err)
+			}
+			if r := img.Bounds(); r.Dx() != tc.w || r.Dy() != tc.h {
+				t.Errorf("width %d: snapshot is %dx%d, want %dx%d", tc.width, r.Dx(), r.Dy(), tc.w, tc.h)
+			}
+			// The picture's brightness survives: mean luma of source and JPEG
+			// (full range, converted back to video range) agree.
+			src := meanLuma(f)
+			var sum, n float64
+			r := img.Bounds()
+			for y := r.Min.Y; y < r.Max.Y; y += 4 {
+				for x := r.Min.X; x < r.Max.X; x += 4 {
+					cr, cg, cb, _ := img.At(x, y).RGBA()
+					full := 0.299*float64(cr>>8) + 0.587*float64(cg>>8) + 0.114*float64(cb>>8)
+					sum += 16 + full*219/255
+					n++
+				}
+			}
+			if got := sum / n; got < src-4 || got > src+4 {
+				t.Errorf("width %d: mean luma %.1f, source %.1f", tc.width, got, src)
+			}
+		}
+	})
+	if _, err := NewJPEGEncoder(101); err == nil {
+		t.Error("quality 101 accepted")
+	}
+}
+
+func meanLuma(f *Frame) float64 {
+	p, stride := f.Plane(0)
+	var sum float64
+	for y := 0; y < f.Height(); y++ {
+		for _, v := range p[y*stride : y*stride+f.Width()] {
+			sum += float64(v)
+		}
+	}
+	return sum / float64(f.Width()*f.Height())
+}
+
+func TestPSNR(t *testing.T) {
+	a, _ := NewFrame(64, 64)
+	b, _ := NewFrame(64, 64)
+	c, _ := NewFrame(32, 32)
+	defer a.Close()
+	defer b.Close()
+	defer c.Close()
+	a.Fill(100, 128, 128)
+	b.Fill(100, 128, 128)
+	if p, _ := PSNR(a, b); p != MaxPSNR {
+		t.Errorf("identical pictures: PSNR %v, want %v", p, MaxPSNR)
+	}
+	// Luma off by 10 everywhere, chroma equal: MSE = 100 * 4/6.
+	b.Fill(110, 128, 128)
+	want := 10 * math.Log10(255*255/(100*4.0/6))
+	if p, _ := PSNR(a, b); p < want-0.01 || p > want+0.01 {
+		t.Errorf("PSNR %v, want %v", p, want)
+	}
+	if _, err := PSNR(a, c); err == nil {
+		t.Error("PSNR of different sizes accepted")
+	}
+}
+
+// TestSteadyStateAllocations checks that decode → scale → encode allocates
+// nothing per frame on the Go side once running.
+func TestSteadyStateAllocations(t *testing.T) {
+	aus := loadClip(t, "cam1080p25.h264")
+	dec := newDecoder(t, H264)
+	sc, err := NewScaler(640, 360, ScaleBilinear)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	enc, err := NewEncoder(EncoderConfig{Width: 640, Height: 360, FPS: 25, Preset: "ultrafast"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	i := 0
+	step := func() {
+		au := aus[i%len(aus)]
+		if err := dec.Send(au, time.Duration(i)*frameDur); err != nil {
+			t.Fatal(err)
+		}
+		i++
+		for {
+			f, err := dec.Receive()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f == nil {
+				return
+			}
+			s, err := sc.Scale(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := enc.Send(s); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				out, err := enc.Receive()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out == nil {
+					break
+				}
+			}
+		}
+	}
+	for j := 0; j < 60; j++ { // warm up: pools and buffers reach their size
+		step()
+	}
+	if allocs := testing.AllocsPerRun(100, step); allocs != 0 {
+		t.Errorf("%.2f allocations per frame, want 0", allocs)
+	}
+}
+
+func TestLibraryVersions(t *testing.T) {
+	v := LibraryVersions()
+	if v.LibavCodec[:3] != "61." || v.X264Build < 150 || v.License == "" {
+		t.Errorf("versions %+v: want libavcodec 61.x (FFmpeg 7) and x264", v)
+	}
+	t.Logf("FFmpeg %s, libavcodec %s, x264 build %d, %s", v.FFmpeg, v.LibavCodec, v.X264Build, v.License)
+}
