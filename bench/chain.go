@@ -1,0 +1,124 @@
+package bench
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/camgate/camgate/transcode"
+)
+
+// ChainConfig is one decode → scale → encode chain, as a sub stream runs it.
+type ChainConfig struct {
+	Width, Height int
+	Scale         transcode.ScaleAlgorithm
+	Encoder       transcode.EncoderConfig // size and FPS are filled in from the chain
+	Decoder       transcode.DecoderConfig // Codec is filled in from the clip
+	FPS           int                     // input frame rate of the clip
+}
+
+// Chain is a running decode → scale → encode chain.
+type Chain struct {
+	dec    *transcode.Decoder
+	sc     *transcode.Scaler
+	enc    *transcode.Encoder
+	fps    int
+	n      int
+	Bytes  int // encoded bytes so far
+	Frames int // encoded frames so far
+}
+
+// NewChain opens the three stages.
+func NewChain(cfg ChainConfig, hevc bool) (*Chain, error) {
+	if cfg.FPS <= 0 {
+		cfg.FPS = 25
+	}
+	cfg.Decoder.Codec = transcode.H264
+	if hevc {
+		cfg.Decoder.Codec = transcode.H265
+	}
+	c := &Chain{fps: cfg.FPS}
+	var err error
+	if c.dec, err = transcode.NewDecoder(cfg.Decoder); err != nil {
+		return nil, err
+	}
+	if c.sc, err = transcode.NewScaler(cfg.Width, cfg.Height, cfg.Scale); err != nil {
+		c.Close()
+		return nil, err
+	}
+	ec := cfg.Encoder
+	ec.Width, ec.Height = cfg.Width, cfg.Height
+	if ec.FPS == 0 {
+		ec.FPS = cfg.FPS
+	}
+	if c.enc, err = transcode.NewEncoder(ec); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Push runs one access unit through the chain.
+func (c *Chain) Push(au [][]byte) error {
+	pts := time.Duration(c.n) * time.Second / time.Duration(c.fps)
+	c.n++
+	if err := c.dec.Send(au, pts); err != nil {
+		return err
+	}
+	for {
+		f, err := c.dec.Receive()
+		if err != nil {
+			return err
+		}
+		if f == nil {
+			return nil
+		}
+		s, err := c.sc.Scale(f)
+		if err != nil {
+			return err
+		}
+		if err := c.enc.Send(s); err != nil {
+			return err
+		}
+		if err := c.drain(); err != nil {
+			return err
+		}
+	}
+}
+
+// Flush drains the encoder at the end of the input.
+func (c *Chain) Flush() error {
+	if err := c.enc.Send(nil); err != nil {
+		return err
+	}
+	return c.drain()
+}
+
+func (c *Chain) drain() error {
+	for {
+		au, err := c.enc.Receive()
+		if err != nil {
+			return fmt.Errorf("encode: %w", err)
+		}
+		if au == nil {
+			return nil
+		}
+		c.Frames++
+		for _, n := range au.NALUs {
+			c.Bytes += 4 + len(n)
+		}
+	}
+}
+
+// Close releases the chain.
+func (c *Chain) Close() error {
+	if c.dec != nil {
+		c.dec.Close()
+	}
+	if c.sc != nil {
+		c.sc.Close()
+	}
+	if c.enc != nil {
+		c.enc.Close()
+	}
+	return nil
+}

@@ -1,0 +1,167 @@
+package bench
+
+import (
+	"testing"
+	"time"
+
+	"github.com/camgate/camgate/transcode"
+)
+
+func init() { transcode.SetLogHandler(transcode.LogError, nil) }
+
+const clip1080 = "cam1080p25.h264"
+
+func loadB(b *testing.B) [][][]byte {
+	aus, _, err := LoadClip(clip1080)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return aus
+}
+
+// report adds frames per second, the figure camera people reason in.
+func report(b *testing.B) {
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+}
+
+// decodedFrames decodes the clip once and keeps copies of its pictures scaled
+// to w×h (the original size when w is 0), for benchmarks of later stages.
+func decodedFrames(b *testing.B, w, h int) []*transcode.Frame {
+	aus := loadB(b)
+	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: transcode.H264})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer dec.Close()
+	sc, err := transcode.NewScaler(w, h, transcode.ScaleBilinear)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sc.Close()
+	var frames []*transcode.Frame
+	for i, au := range aus {
+		if err := dec.Send(au, time.Duration(i)*40*time.Millisecond); err != nil {
+			b.Fatal(err)
+		}
+		for f, err := dec.Receive(); f != nil || err != nil; f, err = dec.Receive() {
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := sc.Scale(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c, err := transcode.NewFrame(w, h)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for p := 0; p < 3; p++ {
+				dst, _ := c.Plane(p)
+				src, _ := s.Plane(p)
+				copy(dst, src)
+			}
+			c.SetPTS(s.PTS())
+			frames = append(frames, c)
+		}
+	}
+	b.Cleanup(func() {
+		for _, f := range frames {
+			f.Close()
+		}
+	})
+	return frames
+}
+
+// BenchmarkDecode1080p decodes the 1080p25 clip on one thread.
+func BenchmarkDecode1080p(b *testing.B) {
+	aus := loadB(b)
+	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: transcode.H264})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer dec.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := dec.Send(aus[i%len(aus)], time.Duration(i)*40*time.Millisecond); err != nil {
+			b.Fatal(err)
+		}
+		for f, err := dec.Receive(); f != nil || err != nil; f, err = dec.Receive() {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	report(b)
+}
+
+// BenchmarkScale1080pTo360p scales decoded 1080p pictures to 640×360.
+func BenchmarkScale1080pTo360p(b *testing.B) {
+	frames := decodedFrames(b, 1920, 1080)
+	sc, err := transcode.NewScaler(640, 360, transcode.ScaleBilinear)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sc.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := sc.Scale(frames[i%len(frames)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	report(b)
+}
+
+// BenchmarkEncode360p encodes 640×360 pictures at 1 Mbit/s with two presets.
+func BenchmarkEncode360p(b *testing.B) {
+	frames := decodedFrames(b, 640, 360)
+	for _, preset := range []string{"ultrafast", "veryfast"} {
+		b.Run(preset, func(b *testing.B) {
+			enc, err := transcode.NewEncoder(transcode.EncoderConfig{
+				Width: 640, Height: 360, FPS: 25, Preset: preset, Bitrate: 1_000_000,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer enc.Close()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				f := frames[i%len(frames)]
+				f.SetPTS(time.Duration(i) * 40 * time.Millisecond)
+				if err := enc.Send(f); err != nil {
+					b.Fatal(err)
+				}
+				for au, err := enc.Receive(); au != nil || err != nil; au, err = enc.Receive() {
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			report(b)
+		})
+	}
+}
+
+// BenchmarkChain runs decode 1080p → scale 640×360 → x264 veryfast 1 Mbit/s,
+// the work of one sub stream at the camera's full frame rate.
+func BenchmarkChain(b *testing.B) {
+	aus := loadB(b)
+	c, err := NewChain(ChainConfig{
+		Width: 640, Height: 360, FPS: 25,
+		Encoder: transcode.EncoderConfig{Preset: "veryfast", Bitrate: 1_000_000},
+	}, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := c.Push(aus[i%len(aus)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	report(b)
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# test-deps.sh — installs, through apt, the third-party programs the tests use
+# as independent clients: ffprobe and ffmpeg from Debian's `ffmpeg` package
+# (they read camgate's RTSP streams; camgate itself never runs them).
+set -euo pipefail
+log() { printf '[test-deps.sh] %s\n' "$*" >&2; }
+
+pkgs=(ffmpeg)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]})) || exit 0
+command -v apt-get >/dev/null || { log "error: need apt-get to install ${missing[*]}; install them by hand"; exit 1; }
+sudo=""
+[[ $(id -u) == 0 ]] || sudo=sudo
+log "installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
