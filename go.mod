@@ -2,9 +2,24 @@ module github.com/camgate/camgate
 
 go 1.26.8
 
-require github.com/asticode/go-astiav v0.39.0
+require (
+	github.com/asticode/go-astiav v0.39.0
+	github.com/bluenviron/gortsplib/v5 v5.6.4
+	github.com/pion/rtp v1.10.5
+	go.uber.org/goleak v1.3.0
+)
 
 require (
 	github.com/asticode/go-astikit v0.42.0 // indirect
-	github.com/stretchr/testify v1.12.0 // indirect
+	github.com/bluenviron/mediacommon/v2 v2.9.3 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/gorilla/websocket v1.5.3 // indirect
+	github.com/pion/logging v0.2.4 // indirect
+	github.com/pion/randutil v0.1.0 // indirect
+	github.com/pion/rtcp v1.2.17 // indirect
+	github.com/pion/sdp/v3 v3.0.19 // indirect
+	github.com/pion/srtp/v3 v3.0.13 // indirect
+	github.com/pion/transport/v4 v4.1.0 // indirect
+	golang.org/x/net v0.58.0 // indirect
+	golang.org/x/sys v0.47.0 // indirect
 )

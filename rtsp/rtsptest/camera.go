@@ -1,0 +1,417 @@
+// Package rtsptest provides a fake IP camera: an RTSP server that plays a clip
+// in real time, in a loop, and can be told to misbehave the way real cameras
+// do (reboot, stall, send garbage, change resolution, slow down). Tests,
+// benchmarks, the soak harness and camgate's demo use it.
+package rtsptest
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v5"
+	"github.com/bluenviron/gortsplib/v5/pkg/base"
+	"github.com/bluenviron/gortsplib/v5/pkg/description"
+	"github.com/bluenviron/gortsplib/v5/pkg/format"
+	"github.com/pion/rtp"
+
+	"github.com/camgate/camgate/internal/annexb"
+)
+
+// Clip is a video to play: access units of NAL units without start codes.
+type Clip struct {
+	AccessUnits [][][]byte
+	HEVC        bool
+}
+
+// LoadClip reads a raw Annex-B H.264 (.h264) or H.265 (.hevc, .h265) file.
+func LoadClip(path string) (Clip, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Clip{}, err
+	}
+	hevc := strings.HasSuffix(path, ".hevc") || strings.HasSuffix(path, ".h265")
+	aus := annexb.AccessUnits(b, hevc)
+	if len(aus) == 0 || !annexb.IsKeyframe(aus[0], hevc) {
+		return Clip{}, fmt.Errorf("%s: not an Annex-B stream starting with a keyframe", path)
+	}
+	return Clip{AccessUnits: aus, HEVC: hevc}, nil
+}
+
+// Config describes a fake camera.
+type Config struct {
+	Clip    Clip
+	Path    string // default "stream"
+	Address string // default "127.0.0.1:0" (an ephemeral port, kept across reboots)
+	FPS     int    // default 25
+	Audio   bool   // also send a G.711 µ-law track (a 1 kHz tone), as many cameras do
+}
+
+// Camera is a running fake camera.
+type Camera struct {
+	cfg  Config
+	addr string
+
+	mu       sync.Mutex
+	srv      *gortsplib.Server
+	stream   *gortsplib.ServerStream
+	video    *description.Media
+	audio    *description.Media
+	clip     Clip
+	clipNext *Clip
+	down     bool
+
+	stalled, garbage, slow atomic.Bool
+	conns, connsOpen       atomic.Int64
+	sessions, sessionsOpen atomic.Int64
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+// Start starts the camera.
+func Start(cfg Config) (*Camera, error) {
+	if len(cfg.Clip.AccessUnits) == 0 {
+		return nil, errors.New("rtsptest: empty clip")
+	}
+	if cfg.Path == "" {
+		cfg.Path = "stream"
+	}
+	if cfg.Address == "" {
+		cfg.Address = "127.0.0.1:0"
+	}
+	if cfg.FPS <= 0 {
+		cfg.FPS = 25
+	}
+	c := &Camera{cfg: cfg, addr: cfg.Address, clip: cfg.Clip, stop: make(chan struct{})}
+	if err := c.up(); err != nil {
+		return nil, err
+	}
+	c.wg.Add(1)
+	go c.play()
+	return c, nil
+}
+
+// URL returns the camera's rtsp:// URL.
+func (c *Camera) URL() string { return "rtsp://" + c.addr + "/" + c.cfg.Path }
+
+// Addr returns host:port.
+func (c *Camera) Addr() string { return c.addr }
+
+// up starts the server and the stream on the camera's address.
+func (c *Camera) up() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	srv := &gortsplib.Server{
+		Handler:     (*handler)(c),
+		RTSPAddress: c.addr,
+		Listen: func(network, address string) (net.Listener, error) {
+			l, err := net.Listen(network, address)
+			if err == nil {
+				c.addr = l.Addr().String()
+			}
+			return l, err
+		},
+	}
+	if err := srv.Start(); err != nil {
+		return fmt.Errorf("rtsptest: listen on %s: %w", c.addr, err)
+	}
+	c.srv = srv
+	if err := c.newStreamLocked(); err != nil {
+		srv.Close()
+		c.srv = nil
+		return err
+	}
+	c.down = false
+	return nil
+}
+
+// newStreamLocked (re)creates the stream, with the clip's parameter sets in
+// the SDP as real cameras announce them.
+func (c *Camera) newStreamLocked() error {
+	var vf format.Format
+	first := c.clip.AccessUnits[0]
+	if c.clip.HEVC {
+		f := &format.H265{PayloadTyp: 96}
+		for _, n := range first {
+			switch (n[0] >> 1) & 0x3f {
+			case 32:
+				f.VPS = n
+			case 33:
+				f.SPS = n
+			case 34:
+				f.PPS = n
+			}
+		}
+		vf = f
+	} else {
+		f := &format.H264{PayloadTyp: 96, PacketizationMode: 1}
+		for _, n := range first {
+			switch n[0] & 0x1f {
+			case 7:
+				f.SPS = n
+			case 8:
+				f.PPS = n
+			}
+		}
+		vf = f
+	}
+	c.video = &description.Media{Type: description.MediaTypeVideo, Formats: []format.Format{vf}}
+	desc := &description.Session{Title: "fake camera", Medias: []*description.Media{c.video}}
+	c.audio = nil
+	if c.cfg.Audio {
+		c.audio = &description.Media{Type: description.MediaTypeAudio, Formats: []format.Format{&format.G711{
+			PayloadTyp: 0, MULaw: true, SampleRate: 8000, ChannelCount: 1,
+		}}}
+		desc.Medias = append(desc.Medias, c.audio)
+	}
+	st := &gortsplib.ServerStream{Server: c.srv, Desc: desc}
+	if err := st.Initialize(); err != nil {
+		return fmt.Errorf("rtsptest: stream: %w", err)
+	}
+	if c.stream != nil {
+		c.stream.Close()
+	}
+	c.stream = st
+	return nil
+}
+
+// Reboot drops every session and refuses connections for d, then comes back
+// on the same address, as a camera does when it restarts.
+func (c *Camera) Reboot(d time.Duration) {
+	c.mu.Lock()
+	if c.down {
+		c.mu.Unlock()
+		return
+	}
+	c.down = true
+	srv, st := c.srv, c.stream
+	c.srv, c.stream = nil, nil
+	c.mu.Unlock()
+	st.Close()
+	srv.Close()
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		select {
+		case <-time.After(d):
+		case <-c.stop:
+			return
+		}
+		// The port may take a moment to be free again.
+		for i := 0; i < 50; i++ {
+			if c.up() == nil {
+				return
+			}
+			select {
+			case <-time.After(20 * time.Millisecond):
+			case <-c.stop:
+				return
+			}
+		}
+	}()
+}
+
+// Kick closes every session at once, without downtime: the client must
+// reconnect.
+func (c *Camera) Kick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.srv != nil {
+		_ = c.newStreamLocked()
+	}
+}
+
+// Stall keeps sessions open but stops sending RTP (the camera that hangs).
+func (c *Camera) Stall(on bool) { c.stalled.Store(on) }
+
+// Garbage replaces the video payloads with random bytes.
+func (c *Camera) Garbage(on bool) { c.garbage.Store(on) }
+
+// Slow plays at half speed.
+func (c *Camera) Slow(on bool) { c.slow.Store(on) }
+
+// SetClip switches to another clip at the next frame, as a camera whose
+// resolution is changed does: new SPS/PPS in band, same session and SDP.
+func (c *Camera) SetClip(clip Clip) {
+	c.mu.Lock()
+	c.clipNext = &clip
+	c.mu.Unlock()
+}
+
+// Connections returns the TCP connections accepted so far and open now.
+func (c *Camera) Connections() (total, open int) {
+	return int(c.conns.Load()), int(c.connsOpen.Load())
+}
+
+// Sessions returns the RTSP sessions opened so far and open now.
+func (c *Camera) Sessions() (total, open int) {
+	return int(c.sessions.Load()), int(c.sessionsOpen.Load())
+}
+
+// Close stops the camera and waits for its goroutines.
+func (c *Camera) Close() {
+	select {
+	case <-c.stop:
+		return
+	default:
+	}
+	close(c.stop)
+	c.wg.Wait()
+	c.mu.Lock()
+	srv, st := c.srv, c.stream
+	c.srv, c.stream = nil, nil
+	c.mu.Unlock()
+	if st != nil {
+		st.Close()
+	}
+	if srv != nil {
+		srv.Close()
+	}
+}
+
+// play sends the clip in real time.
+func (c *Camera) play() {
+	defer c.wg.Done()
+	period := time.Second / time.Duration(c.cfg.FPS)
+	next := time.Now()
+	var frame, index int
+	videoEnc := newPacketizer(c.clip.HEVC)
+	var audioTS uint32
+	var videoSeq uint16
+	rng := rand.New(rand.NewPCG(rand.Uint64(), 1))
+	tone := ulawTone()
+	for {
+		wait := time.Until(next)
+		select {
+		case <-c.stop:
+			return
+		case <-time.After(wait):
+		}
+		step := period
+		if c.slow.Load() {
+			step *= 2
+		}
+		next = next.Add(step)
+		if time.Until(next) < -time.Second { // fell behind (machine busy): do not burst
+			next = time.Now()
+		}
+
+		c.mu.Lock()
+		if c.clipNext != nil {
+			c.clip, c.clipNext, index = *c.clipNext, nil, 0
+			videoEnc = newPacketizer(c.clip.HEVC)
+		}
+		st, video, audio, clip := c.stream, c.video, c.audio, c.clip
+		c.mu.Unlock()
+
+		ts := uint32(int64(frame) * 90000 / int64(c.cfg.FPS))
+		au := clip.AccessUnits[index%len(clip.AccessUnits)]
+		index++
+		frame++
+		if st == nil || c.stalled.Load() {
+			continue
+		}
+		if c.garbage.Load() {
+			for k := 0; k < 1+rng.IntN(8); k++ {
+				payload := make([]byte, 50+rng.IntN(1350))
+				for i := range payload {
+					payload[i] = byte(rng.Uint32())
+				}
+				videoSeq++
+				_ = st.WritePacketRTP(video, &rtp.Packet{
+					Header:  rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: videoSeq, Timestamp: ts, Marker: k%3 == 0},
+					Payload: payload,
+				})
+			}
+			continue
+		}
+		pkts, err := videoEnc(au)
+		if err == nil {
+			for _, p := range pkts {
+				p.Timestamp = ts
+				videoSeq = p.SequenceNumber
+				_ = st.WritePacketRTP(video, p)
+			}
+		}
+		if audio != nil {
+			// One 40 ms packet of tone per video frame at 25 fps.
+			n := 8000 / c.cfg.FPS
+			_ = st.WritePacketRTP(audio, &rtp.Packet{
+				Header:  rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: uint16(frame), Timestamp: audioTS},
+				Payload: tone[:n],
+			})
+			audioTS += uint32(n)
+		}
+	}
+}
+
+func newPacketizer(hevc bool) func([][]byte) ([]*rtp.Packet, error) {
+	if hevc {
+		f := &format.H265{PayloadTyp: 96}
+		e, _ := f.CreateEncoder()
+		return e.Encode
+	}
+	f := &format.H264{PayloadTyp: 96, PacketizationMode: 1}
+	e, _ := f.CreateEncoder()
+	return e.Encode
+}
+
+// ulawTone returns a second of a 1 kHz tone in G.711 µ-law.
+func ulawTone() []byte {
+	// One period of a 1 kHz sine at 8 kHz, pre-encoded.
+	period := []byte{0xff, 0x9e, 0x8f, 0x9e, 0xff, 0x1e, 0x0f, 0x1e}
+	out := make([]byte, 8000)
+	for i := range out {
+		out[i] = period[i%len(period)]
+	}
+	return out
+}
+
+// handler counts connections and sessions and serves the stream.
+type handler Camera
+
+func (h *handler) OnConnOpen(*gortsplib.ServerHandlerOnConnOpenCtx) {
+	h.conns.Add(1)
+	h.connsOpen.Add(1)
+}
+
+func (h *handler) OnConnClose(*gortsplib.ServerHandlerOnConnCloseCtx) { h.connsOpen.Add(-1) }
+
+func (h *handler) OnSessionOpen(*gortsplib.ServerHandlerOnSessionOpenCtx) {
+	h.sessions.Add(1)
+	h.sessionsOpen.Add(1)
+}
+
+func (h *handler) OnSessionClose(*gortsplib.ServerHandlerOnSessionCloseCtx) { h.sessionsOpen.Add(-1) }
+
+func (h *handler) current(path string) (*base.Response, *gortsplib.ServerStream, error) {
+	if strings.Trim(path, "/") != h.cfg.Path {
+		return &base.Response{StatusCode: base.StatusNotFound}, nil, fmt.Errorf("no stream %q", path)
+	}
+	h.mu.Lock()
+	st := h.stream
+	h.mu.Unlock()
+	if st == nil {
+		return &base.Response{StatusCode: base.StatusServiceUnavailable}, nil, errors.New("rebooting")
+	}
+	return &base.Response{StatusCode: base.StatusOK}, st, nil
+}
+
+func (h *handler) OnDescribe(ctx *gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
+	return h.current(ctx.Path)
+}
+
+func (h *handler) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Response, *gortsplib.ServerStream, error) {
+	return h.current(ctx.Path)
+}
+
+func (h *handler) OnPlay(*gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
+	return &base.Response{StatusCode: base.StatusOK}, nil
+}

@@ -1,0 +1,148 @@
+package rtsp
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/camgate/camgate/rtsp/rtsptest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func startCamera(t *testing.T, clip string, audio bool) *rtsptest.Camera {
+	t.Helper()
+	c, err := rtsptest.LoadClip("../testdata/" + clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam, err := rtsptest.Start(rtsptest.Config{Clip: c, Audio: audio})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cam.Close)
+	return cam
+}
+
+// recorder is a SourceHandler that keeps what it gets.
+type recorder struct {
+	mu      sync.Mutex
+	info    []SessionInfo
+	aus     []AccessUnit
+	packets int
+}
+
+func (r *recorder) OnSession(i SessionInfo) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.info = append(r.info, i)
+	return nil
+}
+
+func (r *recorder) OnAccessUnit(au AccessUnit) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.aus = append(r.aus, au)
+}
+
+func (r *recorder) OnPacket(Packet) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.packets++
+}
+
+func TestSourceReadsCamera(t *testing.T) {
+	for _, tc := range []struct {
+		clip  string
+		codec Codec
+	}{{"cam720p25.hevc", H265}, {"reschange.h264", H264}} {
+		t.Run(tc.clip, func(t *testing.T) {
+			cam := startCamera(t, tc.clip, true)
+			src, err := NewSource(SourceConfig{URL: cam.URL()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			var r recorder
+			err = src.Run(ctx, &r)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Run ended with %v, want the context's deadline", err)
+			}
+			if len(r.info) != 1 || r.info[0].Codec != tc.codec || len(r.info[0].ParameterSets) < 2 {
+				t.Fatalf("session info %+v", r.info)
+			}
+			// 3 s at 25 fps, less the wait for the first keyframe (the clips
+			// have one every 1 or 2 s).
+			if n := len(r.aus); n < 20 || n > 76 {
+				t.Errorf("%d access units in 3 s, want 20 to 75", n)
+			}
+			if len(r.aus) > 0 && !r.aus[0].Keyframe {
+				t.Error("the first access unit is not a keyframe")
+			}
+			for i := 1; i < len(r.aus); i++ {
+				if d := r.aus[i].PTS - r.aus[i-1].PTS; d != 40*time.Millisecond {
+					t.Fatalf("access unit %d: PTS step %v, want 40ms", i, d)
+				}
+			}
+			if r.packets <= len(r.aus) {
+				t.Errorf("%d packets for %d access units: audio missing?", r.packets, len(r.aus))
+			}
+			if s := src.Stats(); s.BytesIn == 0 || s.AccessUnits != uint64(len(r.aus)) {
+				t.Errorf("stats %+v", s)
+			}
+		})
+	}
+}
+
+func TestSourceDetectsStall(t *testing.T) {
+	cam := startCamera(t, "reschange.h264", false)
+	src, err := NewSource(SourceConfig{URL: cam.URL(), StallTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(500*time.Millisecond, func() { cam.Stall(true) })
+	start := time.Now()
+	err = src.Run(context.Background(), &recorder{})
+	if !errors.Is(err, ErrStalled) {
+		t.Fatalf("Run ended with %v, want ErrStalled", err)
+	}
+	if d := time.Since(start); d > 2500*time.Millisecond {
+		t.Errorf("stall detected after %v, want about 1.5 s", d)
+	}
+}
+
+func TestSourceErrors(t *testing.T) {
+	for _, u := range []string{"http://cam/x", "rtsp://", "::"} {
+		if _, err := NewSource(SourceConfig{URL: u}); err == nil {
+			t.Errorf("NewSource(%q) accepted", u)
+		}
+	}
+	// Nothing listens: a clear error, quickly.
+	src, _ := NewSource(SourceConfig{URL: "rtsp://user:secret@127.0.0.1:1/x", ConnectTimeout: time.Second})
+	err := src.Run(context.Background(), &recorder{})
+	if err == nil {
+		t.Fatal("Run succeeded against a closed port")
+	}
+	if strings.Contains(err.Error(), "secret") {
+		t.Errorf("error %q shows the password", err)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"rtsp://admin:hunter2@10.0.0.5:554/stream1": "rtsp://admin:xxxxx@10.0.0.5:554/stream1",
+		"rtsp://10.0.0.5/stream1":                   "rtsp://10.0.0.5/stream1",
+		"rtsp://admin@10.0.0.5/s":                   "rtsp://admin@10.0.0.5/s",
+		"rtsp://a:b c@%zz":                          "<unparsable URL>",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
