@@ -5,8 +5,11 @@ go 1.26.8
 require (
 	github.com/asticode/go-astiav v0.39.0
 	github.com/bluenviron/gortsplib/v5 v5.6.4
+	github.com/mattn/go-isatty v0.0.20
 	github.com/pion/rtp v1.10.5
+	github.com/rs/zerolog v1.35.0
 	go.uber.org/goleak v1.3.0
+	go.yaml.in/yaml/v3 v3.0.6
 )
 
 require (
@@ -14,6 +17,7 @@ require (
 	github.com/bluenviron/mediacommon/v2 v2.9.3 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/gorilla/websocket v1.5.3 // indirect
+	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/pion/logging v0.2.4 // indirect
 	github.com/pion/randutil v0.1.0 // indirect
 	github.com/pion/rtcp v1.2.17 // indirect

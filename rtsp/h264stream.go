@@ -1,7 +1,6 @@
 package rtsp
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -76,26 +75,9 @@ func (h *H264Stream) WriteAccessUnit(nalus [][]byte, pts time.Duration) error {
 // trackParameterSets puts the encoder's SPS/PPS into the SDP once known, for
 // players that want them there.
 func (h *H264Stream) trackParameterSets(nalus [][]byte) {
-	var sps, pps []byte
-	for _, n := range nalus {
-		if len(n) == 0 {
-			continue
-		}
-		switch n[0] & 0x1f {
-		case 7:
-			sps = n
-		case 8:
-			pps = n
-		}
+	if updateParameterSets(h.format, nalus) {
+		h.stream.ReloadDesc()
 	}
-	if sps == nil || pps == nil {
-		return
-	}
-	oldSPS, oldPPS := h.format.SafeParams()
-	if bytes.Equal(sps, oldSPS) && bytes.Equal(pps, oldPPS) {
-		return
-	}
-	h.format.SafeSetParams(clone(sps), clone(pps))
 }
 
 // Stats returns the stream's counters.

@@ -1,7 +1,6 @@
 package rtsp
 
 import (
-	"bytes"
 	"fmt"
 	"sort"
 	"strings"
@@ -134,61 +133,11 @@ func (r *Relay) TrackParameterSets(au [][]byte) {
 	r.mu.RLock()
 	video := r.video
 	r.mu.RUnlock()
-	switch f := video.(type) {
-	case *format.H264:
-		var sps, pps []byte
-		for _, n := range au {
-			switch n[0] & 0x1f {
-			case 7:
-				sps = n
-			case 8:
-				pps = n
-			}
+	if video != nil && updateParameterSets(video, au) {
+		if st := r.pub.current(); st != nil {
+			st.ReloadDesc()
 		}
-		if sps == nil && pps == nil {
-			return
-		}
-		oldSPS, oldPPS := f.SafeParams()
-		if (sps == nil || bytes.Equal(sps, oldSPS)) && (pps == nil || bytes.Equal(pps, oldPPS)) {
-			return
-		}
-		if sps == nil {
-			sps = oldSPS
-		}
-		if pps == nil {
-			pps = oldPPS
-		}
-		f.SafeSetParams(clone(sps), clone(pps))
-	case *format.H265:
-		var vps, sps, pps []byte
-		for _, n := range au {
-			switch (n[0] >> 1) & 0x3f {
-			case 32:
-				vps = n
-			case 33:
-				sps = n
-			case 34:
-				pps = n
-			}
-		}
-		if vps == nil && sps == nil && pps == nil {
-			return
-		}
-		oldVPS, oldSPS, oldPPS := f.SafeParams()
-		if (vps == nil || bytes.Equal(vps, oldVPS)) && (sps == nil || bytes.Equal(sps, oldSPS)) && (pps == nil || bytes.Equal(pps, oldPPS)) {
-			return
-		}
-		f.SafeSetParams(pick(vps, oldVPS), pick(sps, oldSPS), pick(pps, oldPPS))
 	}
-}
-
-func clone(b []byte) []byte { return append([]byte(nil), b...) }
-
-func pick(n, old []byte) []byte {
-	if n != nil {
-		return clone(n)
-	}
-	return old
 }
 
 // Stats returns the relay's counters.

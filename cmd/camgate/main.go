@@ -20,13 +20,15 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	cmd := "help"
+	cmd := "run"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
 	case "version", "-version", "--version":
 		return cmdVersion(args, stdout, stderr)
+	case "run":
+		return cmdRun(args, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0

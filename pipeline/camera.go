@@ -1,0 +1,432 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/transcode"
+)
+
+// Camera is one camera's goroutine tree:
+//
+//   - the supervisor runs sessions of the rtsp.Source one after another, with
+//     backoff between failures; the source's reading goroutines relay RTP to
+//     <camera>/main and queue access units for decoding;
+//   - the decoder goroutine decodes each access unit once and hands the
+//     picture to every output (sub stream, transcoded main);
+//   - the meter goroutine samples counters once a second for the rates.
+//
+// Stop cancels the tree and returns when all of it is gone.
+type Camera struct {
+	cfg   CameraConfig
+	log   zerolog.Logger
+	src   *rtsp.Source
+	relay *rtsp.Relay // passthrough main, or nil
+	outs  []*output
+
+	queue  chan queuedAU
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu          sync.Mutex
+	state       State
+	since       time.Time
+	lastErr     string
+	lastErrAt   time.Time
+	reconnects  uint64
+	readyAt     time.Time
+	session     *session
+	endSession  context.CancelFunc
+	skipBackoff bool
+
+	queueDrops   atomic.Uint64
+	decodeErrors atomic.Uint64
+	keyWaits     atomic.Uint64 // access units skipped while waiting for a keyframe
+	decodedPics  atomic.Uint64
+	inBytes      meter
+	inFrames     meter
+
+	// Ingest state, touched only by the source's video goroutine.
+	ingest ingestState
+}
+
+// session is what the decoder needs to know about the camera's current session.
+type session struct {
+	id     uint64
+	codec  transcode.Codec
+	params [][]byte
+}
+
+// queuedAU is an access unit waiting for the decoder.
+type queuedAU struct {
+	nalus [][]byte
+	pts   time.Duration
+	sess  *session
+}
+
+// ingestState rebases timestamps across sessions and tracks queue drops.
+type ingestState struct {
+	sess     *session
+	rebase   bool
+	offset   time.Duration
+	lastPTS  time.Duration
+	lastWall time.Time
+	started  bool
+	dropping bool
+	ready    bool
+}
+
+// StartCamera publishes the camera's paths on srv and starts its goroutines.
+// The camera runs until Stop or until ctx ends.
+func StartCamera(ctx context.Context, cfg CameraConfig, srv *rtsp.Server, log zerolog.Logger) (*Camera, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("camera %s: %w", cfg.Name, err)
+	}
+	src, err := rtsp.NewSource(rtsp.SourceConfig{
+		URL: cfg.URL, Transport: cfg.Transport,
+		ConnectTimeout: cfg.ConnectTimeout, ReadTimeout: cfg.ReadTimeout, StallTimeout: cfg.StallTimeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("camera %s: %w", cfg.Name, err)
+	}
+	c := &Camera{
+		cfg: cfg, src: src, state: StateConnecting, since: time.Now(),
+		log:   log.With().Str("camera", cfg.Name).Logger(),
+		queue: make(chan queuedAU, cfg.QueueSize),
+	}
+	fail := func(err error) (*Camera, error) {
+		c.closeOutputs()
+		return nil, fmt.Errorf("camera %s: %w", cfg.Name, err)
+	}
+	if cfg.Main.Transcode {
+		o := cfg.Main.Output
+		o.Enabled = true
+		out, err := newOutput(srv, cfg.Name+"/main", "main", o)
+		if err != nil {
+			return fail(fmt.Errorf("main: %w", err))
+		}
+		c.outs = append(c.outs, out)
+	} else {
+		if c.relay, err = srv.PublishRelay(cfg.Name + "/main"); err != nil {
+			return fail(err)
+		}
+	}
+	if cfg.Sub.Enabled {
+		out, err := newOutput(srv, cfg.Name+"/sub", "sub", cfg.Sub)
+		if err != nil {
+			return fail(fmt.Errorf("sub: %w", err))
+		}
+		c.outs = append(c.outs, out)
+	}
+
+	c.ctx, c.cancel = context.WithCancel(ctx)
+	c.wg.Add(3)
+	go c.supervise()
+	go c.decode()
+	go c.sampleMeters()
+	c.log.Info().Str("url", src.URL()).Str("transport", cfg.Transport.String()).Msg("camera started")
+	return c, nil
+}
+
+// Name returns the camera's name.
+func (c *Camera) Name() string { return c.cfg.Name }
+
+// Config returns the camera's configuration, defaults filled in.
+func (c *Camera) Config() CameraConfig { return c.cfg }
+
+// Stop ends the camera: its session, its goroutines, its streams and its
+// libav objects, before it returns. It is safe to call more than once.
+func (c *Camera) Stop() error {
+	c.cancel()
+	c.wg.Wait()
+	c.closeOutputs()
+	c.setState(StateStopped, nil)
+	return nil
+}
+
+func (c *Camera) closeOutputs() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.relay != nil {
+		c.relay.Close()
+		c.relay = nil
+	}
+	for _, o := range c.outs {
+		o.Close()
+	}
+	c.outs = nil
+}
+
+// Reconnect ends the current session and starts a new one at once, without
+// backoff.
+func (c *Camera) Reconnect() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.skipBackoff = true
+	if c.endSession != nil {
+		c.endSession()
+	}
+}
+
+var errReconnect = errors.New("reconnect requested")
+
+// supervise runs sessions until the camera stops.
+func (c *Camera) supervise() {
+	defer c.wg.Done()
+	attempt := 0
+	h := (*sourceHandler)(c)
+	for {
+		sctx, end := context.WithCancelCause(c.ctx)
+		c.mu.Lock()
+		c.endSession = func() { end(errReconnect) }
+		c.readyAt = time.Time{}
+		c.mu.Unlock()
+		c.setState(StateConnecting, nil)
+
+		err := c.src.Run(sctx, h)
+		if errors.Is(context.Cause(sctx), errReconnect) {
+			err = errReconnect
+		}
+		end(nil)
+		if c.ctx.Err() != nil {
+			return
+		}
+
+		c.mu.Lock()
+		c.endSession = nil
+		readyFor := time.Duration(0)
+		if !c.readyAt.IsZero() {
+			readyFor = time.Since(c.readyAt)
+		}
+		skip := c.skipBackoff
+		c.skipBackoff = false
+		c.reconnects++
+		c.mu.Unlock()
+
+		if readyFor >= stableAfter {
+			attempt = 0
+		}
+		state := StateFailed
+		if errors.Is(err, rtsp.ErrStalled) {
+			state = StateStalled
+		}
+		c.setState(state, err)
+		delay := c.cfg.Backoff.Delay(attempt)
+		attempt++
+		if skip {
+			delay = 0
+		}
+		c.log.Warn().Err(err).Dur("retry_in", delay).Msg("session ended")
+		c.setState(StateBackoff, nil)
+		t := time.NewTimer(delay)
+		select {
+		case <-c.ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (c *Camera) setState(s State, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == StateStopped {
+		return
+	}
+	if c.state != s {
+		c.state, c.since = s, time.Now()
+	}
+	if s == StateReady {
+		c.readyAt = c.since
+	}
+	if err != nil {
+		c.lastErr, c.lastErrAt = rtsp.Redact(err.Error()), time.Now()
+	}
+}
+
+// needsPixels tells whether any output wants decoded pictures.
+func (c *Camera) needsPixels() bool { return len(c.outs) > 0 }
+
+// sourceHandler receives the source's callbacks.
+type sourceHandler Camera
+
+func (h *sourceHandler) OnSession(info rtsp.SessionInfo) error {
+	c := (*Camera)(h)
+	codec := transcode.H264
+	if info.Codec == rtsp.H265 {
+		codec = transcode.H265
+	}
+	// OnSession runs before the session's reading goroutines start and after
+	// the previous session's have ended: ingest is not shared here.
+	id := uint64(1)
+	if c.ingest.sess != nil {
+		id = c.ingest.sess.id + 1
+	}
+	c.ingest.sess = &session{id: id, codec: codec, params: info.ParameterSets}
+	c.ingest.rebase = true
+	c.ingest.ready = false
+	c.ingest.dropping = false
+	if c.relay != nil {
+		recreated, err := c.relay.Attach(info)
+		if err != nil {
+			return err
+		}
+		if recreated && id > 1 {
+			c.log.Info().Str("medias", info.Medias).Msg("camera's stream parameters changed: main stream recreated")
+		}
+	}
+	c.log.Info().Str("medias", info.Medias).Msg("session opened")
+	return nil
+}
+
+func (h *sourceHandler) OnPacket(p rtsp.Packet) {
+	c := (*Camera)(h)
+	if c.relay != nil {
+		c.relay.Write(p)
+	}
+}
+
+func (h *sourceHandler) OnAccessUnit(au rtsp.AccessUnit) {
+	c := (*Camera)(h)
+	in := &c.ingest
+	now := time.Now()
+	if !in.ready {
+		in.ready = true
+		c.setState(StateReady, nil)
+	}
+	// Rebase so that timestamps continue across sessions, with the real gap.
+	if in.rebase {
+		if in.started {
+			in.offset = in.lastPTS + now.Sub(in.lastWall) - au.PTS
+		} else {
+			in.offset = -au.PTS
+		}
+		in.rebase, in.started = false, true
+	}
+	pts := au.PTS + in.offset
+	if pts <= in.lastPTS && in.lastWall != (time.Time{}) {
+		pts = in.lastPTS + time.Millisecond
+	}
+	in.lastPTS, in.lastWall = pts, now
+
+	if au.Keyframe && c.relay != nil {
+		c.relay.TrackParameterSets(au.NALUs)
+	}
+	if !c.needsPixels() {
+		return
+	}
+	// Ingest never waits for the decoder. When the queue is full, drop up to
+	// the next keyframe: a lone dropped picture would break its successors.
+	if in.dropping && !au.Keyframe {
+		c.queueDrops.Add(1)
+		return
+	}
+	select {
+	case c.queue <- queuedAU{nalus: au.NALUs, pts: pts, sess: in.sess}:
+		in.dropping = false
+	default:
+		in.dropping = true
+		c.queueDrops.Add(1)
+	}
+}
+
+// decode is the decoder goroutine: one decode per access unit, shared by
+// every output.
+func (c *Camera) decode() {
+	defer c.wg.Done()
+	var dec *transcode.Decoder
+	var cur *session
+	var errBase, skipBase uint64 // counts of the decoders of earlier sessions
+	closeDecoder := func() {
+		if dec != nil {
+			s := dec.Stats()
+			errBase, skipBase = errBase+s.Errors, skipBase+s.Skipped
+			dec.Close()
+			dec = nil
+		}
+	}
+	defer closeDecoder()
+	var lastLog time.Time
+	logLimited := func(msg string, err error) {
+		// Damaged input is counted; it is told at most every 10 s.
+		if time.Since(lastLog) > 10*time.Second {
+			lastLog = time.Now()
+			c.log.Warn().Err(err).Uint64("decode_errors", c.decodeErrors.Load()).Msg(msg)
+		}
+	}
+	for {
+		var q queuedAU
+		select {
+		case <-c.ctx.Done():
+			return
+		case q = <-c.queue:
+		}
+		if q.sess != cur {
+			// A new session may bring another codec or other parameter sets:
+			// start from a fresh decoder, at the session's first keyframe.
+			closeDecoder()
+			cur = q.sess
+			d, err := transcode.NewDecoder(transcode.DecoderConfig{
+				Codec: cur.codec, ParameterSets: cur.params,
+				Threads: c.cfg.Decoder.Threads, SkipLoopFilter: c.cfg.Decoder.SkipLoopFilter,
+			})
+			if err != nil {
+				c.log.Error().Err(err).Msg("decoder")
+				continue
+			}
+			dec = d
+		}
+		if dec == nil {
+			continue
+		}
+		err := dec.Send(q.nalus, q.pts)
+		for err == nil {
+			var f *transcode.Frame
+			if f, err = dec.Receive(); f == nil {
+				break
+			}
+			c.decodedPics.Add(1)
+			for _, o := range c.outs {
+				if oerr := o.push(f); oerr != nil {
+					logLimited("output", oerr)
+				}
+			}
+		}
+		s := dec.Stats()
+		c.decodeErrors.Store(errBase + s.Errors)
+		c.keyWaits.Store(skipBase + s.Skipped)
+		if err != nil {
+			logLimited("decoding", err)
+		}
+	}
+}
+
+// sampleMeters samples the counters once a second for the rates.
+func (c *Camera) sampleMeters() {
+	defer c.wg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-t.C:
+		}
+		s := c.src.Stats()
+		c.inBytes.sample(s.BytesIn)
+		c.inFrames.sample(s.AccessUnits)
+		for _, o := range c.outs {
+			o.sample()
+		}
+	}
+}

@@ -1,0 +1,148 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/transcode"
+)
+
+// OutputConfig is a transcoded output: a size, a frame rate and x264 settings.
+type OutputConfig struct {
+	Enabled       bool
+	Width, Height int
+	FPS           int
+	Scale         transcode.ScaleAlgorithm
+	Encoder       transcode.EncoderConfig // Width, Height and FPS come from above
+}
+
+// DefaultSub is the sub stream a camera gets unless configured otherwise:
+// small enough for a phone or a wall of tiles, 512 kbit/s, one thread.
+var DefaultSub = OutputConfig{
+	Enabled: true, Width: 640, Height: 360, FPS: 10,
+	Encoder: transcode.EncoderConfig{Preset: "veryfast", Bitrate: 512_000},
+}
+
+// encoderConfig returns the encoder settings with the output's size and rate.
+func (o OutputConfig) encoderConfig() transcode.EncoderConfig {
+	e := o.Encoder
+	e.Width, e.Height, e.FPS = o.Width, o.Height, o.FPS
+	return e
+}
+
+func (o OutputConfig) validate() error {
+	if !o.Enabled {
+		return nil
+	}
+	if o.FPS <= 0 || o.FPS > 60 {
+		return fmt.Errorf("fps %d: must be between 1 and 60", o.FPS)
+	}
+	return o.encoderConfig().Validate()
+}
+
+// MainConfig says what <camera>/main carries: the camera's own RTP
+// (passthrough, the default, no decoding at all) or a transcode.
+type MainConfig struct {
+	Transcode bool
+	Output    OutputConfig // when Transcode
+}
+
+// DecoderConfig tunes a camera's decoder.
+type DecoderConfig struct {
+	Threads        int  // default 1
+	SkipLoopFilter bool // faster decoding for sub streams, slightly blockier source
+}
+
+// CameraConfig is everything about one camera.
+type CameraConfig struct {
+	Name      string
+	URL       string // credentials allowed; never logged or shown
+	Transport rtsp.Transport
+
+	ConnectTimeout time.Duration // default 10 s
+	ReadTimeout    time.Duration // default 10 s
+	StallTimeout   time.Duration // no video for this long is a failure; default 5 s
+	Backoff        Backoff       // default 0.5 s … 30 s
+
+	Main    MainConfig
+	Sub     OutputConfig
+	Decoder DecoderConfig
+
+	// QueueSize is the number of access units between ingest and decoding;
+	// when it is full, the camera skips to the next keyframe. Default 25.
+	QueueSize int
+}
+
+// Default timings.
+const (
+	DefaultStallTimeout = 5 * time.Second
+	DefaultBackoffMin   = 500 * time.Millisecond
+	DefaultBackoffMax   = 30 * time.Second
+	// stableAfter is how long a session must stay ready for the backoff to
+	// start again from its minimum.
+	stableAfter = time.Minute
+)
+
+// WithDefaults fills unset fields.
+func (c CameraConfig) WithDefaults() CameraConfig {
+	if c.StallTimeout <= 0 {
+		c.StallTimeout = DefaultStallTimeout
+	}
+	if c.Backoff.Min <= 0 {
+		c.Backoff.Min = DefaultBackoffMin
+	}
+	if c.Backoff.Max <= 0 {
+		c.Backoff.Max = DefaultBackoffMax
+	}
+	if c.Backoff.Max < c.Backoff.Min {
+		c.Backoff.Max = c.Backoff.Min
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = 25
+	}
+	return c
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// ValidName reports whether s can name a camera or grid: it becomes part of
+// RTSP paths and URLs.
+func ValidName(s string) error {
+	if !nameRE.MatchString(s) {
+		return fmt.Errorf("name %q: use 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit", s)
+	}
+	return nil
+}
+
+// Validate reports every problem of the configuration.
+func (c CameraConfig) Validate() error {
+	var errs []error
+	if err := ValidName(c.Name); err != nil {
+		errs = append(errs, err)
+	}
+	if c.URL == "" {
+		errs = append(errs, errors.New("url: missing"))
+	} else if _, err := rtsp.NewSource(rtsp.SourceConfig{URL: c.URL}); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Sub.validate(); err != nil {
+		errs = append(errs, fmt.Errorf("sub: %w", err))
+	}
+	if c.Main.Transcode {
+		o := c.Main.Output
+		o.Enabled = true
+		if err := o.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("main: %w", err))
+		}
+	}
+	if c.StallTimeout < 0 || c.ConnectTimeout < 0 || c.ReadTimeout < 0 {
+		errs = append(errs, errors.New("timeouts must not be negative"))
+	}
+	if c.Decoder.Threads < 0 || c.Decoder.Threads > 16 {
+		errs = append(errs, fmt.Errorf("decoder threads %d: must be between 0 and 16", c.Decoder.Threads))
+	}
+	return errors.Join(errs...)
+}

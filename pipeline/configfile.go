@@ -1,0 +1,391 @@
+package pipeline
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/transcode"
+)
+
+// File is a parsed configuration file.
+type File struct {
+	Config
+	LogLevel  string
+	LogFormat string
+}
+
+// The configuration file's shape. Every value is optional; a camera inherits
+// what it does not set from `defaults`, and `defaults` from camgate's own.
+type fileConfig struct {
+	RTSP struct {
+		Listen   string `yaml:"listen"`
+		UDPRTP   string `yaml:"udp_rtp"`
+		UDPRTCP  string `yaml:"udp_rtcp"`
+		User     string `yaml:"user"`
+		Password string `yaml:"password"`
+	} `yaml:"rtsp"`
+	Log struct {
+		Level  string `yaml:"level"`
+		Format string `yaml:"format"`
+	} `yaml:"log"`
+	Defaults fileCamera `yaml:"defaults"`
+	Cameras  yaml.Node  `yaml:"cameras"`
+}
+
+type fileCamera struct {
+	URL            string         `yaml:"url"`
+	Transport      string         `yaml:"transport"`
+	StallTimeout   string         `yaml:"stall_timeout"`
+	ConnectTimeout string         `yaml:"connect_timeout"`
+	ReadTimeout    string         `yaml:"read_timeout"`
+	Backoff        fileBackoff    `yaml:"backoff"`
+	Main           *fileMain      `yaml:"main"`
+	Sub            *fileOutput    `yaml:"sub"`
+	Decoder        fileDecoder    `yaml:"decoder"`
+	QueueSize      int            `yaml:"queue_size"`
+	Extra          map[string]any `yaml:",inline"`
+}
+
+type fileBackoff struct {
+	Min string `yaml:"min"`
+	Max string `yaml:"max"`
+}
+
+type fileDecoder struct {
+	Threads        int  `yaml:"threads"`
+	SkipLoopFilter bool `yaml:"skip_loop_filter"`
+}
+
+// fileOutput is a transcoded output; the scalar "off" disables it.
+type fileOutput struct {
+	Off     bool
+	Size    string `yaml:"size"`
+	FPS     int    `yaml:"fps"`
+	Bitrate string `yaml:"bitrate"`
+	MaxRate string `yaml:"maxrate"`
+	BufSize string `yaml:"bufsize"`
+	CRF     int    `yaml:"crf"`
+	Preset  string `yaml:"preset"`
+	Tune    string `yaml:"tune"`
+	Profile string `yaml:"profile"`
+	GOP     int    `yaml:"gop"`
+	Threads int    `yaml:"threads"`
+	Scale   string `yaml:"scale"`
+}
+
+func (o *fileOutput) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		switch strings.ToLower(n.Value) {
+		case "off", "false", "no", "disabled":
+			o.Off = true
+			return nil
+		}
+		return fmt.Errorf("line %d: %q: expected \"off\" or a mapping of settings", n.Line, n.Value)
+	}
+	type plain fileOutput
+	var p plain
+	if err := decodeStrict(n, &p); err != nil {
+		return err
+	}
+	*o = fileOutput(p)
+	return nil
+}
+
+// fileMain is "passthrough" or "transcode", or a mapping with mode and settings.
+type fileMain struct {
+	Mode string `yaml:"mode"`
+	fileOutput
+}
+
+func (m *fileMain) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		m.Mode = n.Value
+		return nil
+	}
+	var mode struct {
+		Mode string `yaml:"mode"`
+	}
+	var rest fileOutput
+	// Decode the mode, then the settings without it.
+	c := *n
+	c.Content = nil
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "mode" {
+			if err := n.Content[i+1].Decode(&mode.Mode); err != nil {
+				return err
+			}
+			continue
+		}
+		c.Content = append(c.Content, n.Content[i], n.Content[i+1])
+	}
+	if err := rest.UnmarshalYAML(&c); err != nil {
+		return err
+	}
+	m.Mode, m.fileOutput = mode.Mode, rest
+	return nil
+}
+
+func decodeStrict(n *yaml.Node, v any) error {
+	b, err := yaml.Marshal(n)
+	if err != nil {
+		return err
+	}
+	d := yaml.NewDecoder(bytes.NewReader(b))
+	d.KnownFields(true)
+	if err := d.Decode(v); err != nil {
+		return fmt.Errorf("near line %d: %w", n.Line, err)
+	}
+	return nil
+}
+
+// LoadFile reads and validates a configuration file.
+func LoadFile(path string) (*File, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := ParseConfig(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
+
+// ParseConfig parses a configuration. The error lists every problem found.
+func ParseConfig(b []byte) (*File, error) {
+	var fc fileConfig
+	d := yaml.NewDecoder(bytes.NewReader(b))
+	d.KnownFields(true)
+	if err := d.Decode(&fc); err != nil && !errors.Is(err, io.EOF) { // EOF: an empty file
+		return nil, err
+	}
+	var errs []error
+	out := &File{LogLevel: fc.Log.Level, LogFormat: fc.Log.Format}
+	out.RTSP = rtsp.ServerConfig{
+		Address: fc.RTSP.Listen, UDPRTPAddress: fc.RTSP.UDPRTP, UDPRTCPAddress: fc.RTSP.UDPRTCP,
+		User: fc.RTSP.User, Pass: fc.RTSP.Password,
+	}
+	if out.RTSP.Address == "" {
+		out.RTSP.Address = ":8554"
+	}
+	if fc.RTSP.UDPRTP == "" && fc.RTSP.UDPRTCP == "" {
+		out.RTSP.UDPRTPAddress, out.RTSP.UDPRTCPAddress = ":8000", ":8001"
+	}
+
+	if fc.Cameras.Kind != 0 && fc.Cameras.Kind != yaml.MappingNode {
+		errs = append(errs, fmt.Errorf("line %d: cameras: expected a mapping of name: settings", fc.Cameras.Line))
+	}
+	for i := 0; i+1 < len(fc.Cameras.Content); i += 2 {
+		key, val := fc.Cameras.Content[i], fc.Cameras.Content[i+1]
+		name := key.Value
+		var fcam fileCamera
+		if err := decodeStrict(val, &fcam); err != nil {
+			errs = append(errs, fmt.Errorf("camera %s (line %d): %w", name, key.Line, err))
+			continue
+		}
+		cam, err := buildCamera(name, fc.Defaults, fcam)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("camera %s (line %d): %w", name, key.Line, err))
+			continue
+		}
+		out.Cameras = append(out.Cameras, cam)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func buildCamera(name string, def, fc fileCamera) (CameraConfig, error) {
+	var errs []error
+	add := func(field string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", field, err))
+		}
+	}
+	if len(fc.Extra) > 0 {
+		for k := range fc.Extra {
+			errs = append(errs, fmt.Errorf("unknown setting %q", k))
+		}
+	}
+	c := CameraConfig{Name: name, URL: fc.URL}
+	var err error
+	c.Transport, err = rtsp.ParseTransport(firstOf(fc.Transport, def.Transport))
+	add("transport", err)
+	c.StallTimeout, err = parseDuration(firstOf(fc.StallTimeout, def.StallTimeout))
+	add("stall_timeout", err)
+	c.ConnectTimeout, err = parseDuration(firstOf(fc.ConnectTimeout, def.ConnectTimeout))
+	add("connect_timeout", err)
+	c.ReadTimeout, err = parseDuration(firstOf(fc.ReadTimeout, def.ReadTimeout))
+	add("read_timeout", err)
+	c.Backoff.Min, err = parseDuration(firstOf(fc.Backoff.Min, def.Backoff.Min))
+	add("backoff.min", err)
+	c.Backoff.Max, err = parseDuration(firstOf(fc.Backoff.Max, def.Backoff.Max))
+	add("backoff.max", err)
+	c.QueueSize = firstInt(fc.QueueSize, def.QueueSize)
+	c.Decoder = DecoderConfig{
+		Threads:        firstInt(fc.Decoder.Threads, def.Decoder.Threads),
+		SkipLoopFilter: fc.Decoder.SkipLoopFilter || def.Decoder.SkipLoopFilter,
+	}
+
+	c.Sub, err = buildOutput(DefaultSub, def.Sub, fc.Sub)
+	add("sub", err)
+
+	mode := "passthrough"
+	var mainDef, mainCam *fileOutput
+	if def.Main != nil {
+		mode = firstOf(def.Main.Mode, mode)
+		mainDef = &def.Main.fileOutput
+	}
+	if fc.Main != nil {
+		mode = firstOf(fc.Main.Mode, mode)
+		mainCam = &fc.Main.fileOutput
+	}
+	switch mode {
+	case "passthrough":
+	case "transcode":
+		c.Main.Transcode = true
+		base := OutputConfig{Enabled: true, Width: 1280, Height: 720, FPS: 25,
+			Encoder: transcode.EncoderConfig{Preset: "veryfast", Bitrate: 2_000_000}}
+		c.Main.Output, err = buildOutput(base, mainDef, mainCam)
+		add("main", err)
+		c.Main.Output.Enabled = true
+	default:
+		errs = append(errs, fmt.Errorf("main: mode %q: passthrough or transcode", mode))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, c.WithDefaults().Validate()
+}
+
+// buildOutput layers the camera's settings over the defaults' over base.
+func buildOutput(base OutputConfig, layers ...*fileOutput) (OutputConfig, error) {
+	o := base
+	var errs []error
+	for _, l := range layers {
+		if l == nil {
+			continue
+		}
+		if l.Off {
+			o.Enabled = false
+			continue
+		}
+		o.Enabled = true
+		if l.Size != "" {
+			w, h, err := ParseSize(l.Size)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("size: %w", err))
+			}
+			o.Width, o.Height = w, h
+		}
+		if l.FPS != 0 {
+			o.FPS = l.FPS
+		}
+		for _, f := range []struct {
+			name string
+			val  string
+			dst  *int
+		}{{"bitrate", l.Bitrate, &o.Encoder.Bitrate}, {"maxrate", l.MaxRate, &o.Encoder.MaxRate}, {"bufsize", l.BufSize, &o.Encoder.BufSize}} {
+			if f.val == "" {
+				continue
+			}
+			v, err := ParseBitrate(f.val)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", f.name, err))
+			}
+			*f.dst = v
+		}
+		if l.CRF != 0 {
+			o.Encoder.CRF = l.CRF
+			if l.Bitrate == "" {
+				o.Encoder.Bitrate = 0 // CRF asked for: no inherited bitrate
+			}
+		}
+		o.Encoder.Preset = firstOf(l.Preset, o.Encoder.Preset)
+		o.Encoder.Tune = firstOf(l.Tune, o.Encoder.Tune)
+		o.Encoder.Profile = firstOf(l.Profile, o.Encoder.Profile)
+		o.Encoder.GOP = firstInt(l.GOP, o.Encoder.GOP)
+		o.Encoder.Threads = firstInt(l.Threads, o.Encoder.Threads)
+		if l.Scale != "" {
+			a, err := transcode.ParseScaleAlgorithm(l.Scale)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("scale: %w", err))
+			}
+			o.Scale = a
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return o, err
+	}
+	return o, o.validate()
+}
+
+func firstOf(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func firstInt(a, b int) int {
+	if a != 0 {
+		return a
+	}
+	return b
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q: a duration such as 500ms, 5s or 1m", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q: must not be negative", s)
+	}
+	return d, nil
+}
+
+// ParseSize reads "640x360".
+func ParseSize(s string) (w, h int, err error) {
+	a, b, ok := strings.Cut(strings.ToLower(strings.TrimSpace(s)), "x")
+	if ok {
+		w, err = strconv.Atoi(a)
+		if err == nil {
+			h, err = strconv.Atoi(b)
+		}
+	}
+	if !ok || err != nil {
+		return 0, 0, fmt.Errorf("%q: expected WIDTHxHEIGHT, such as 640x360", s)
+	}
+	return w, h, nil
+}
+
+// ParseBitrate reads "512k", "2M", "2.5M" or a number of bit/s.
+func ParseBitrate(s string) (int, error) {
+	t := strings.TrimSpace(s)
+	mult := 1.0
+	switch {
+	case strings.HasSuffix(t, "k"), strings.HasSuffix(t, "K"):
+		mult, t = 1e3, t[:len(t)-1]
+	case strings.HasSuffix(t, "M"), strings.HasSuffix(t, "m"):
+		mult, t = 1e6, t[:len(t)-1]
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("%q: expected a bitrate such as 512k or 2M", s)
+	}
+	return int(v * mult), nil
+}

@@ -1,0 +1,169 @@
+package pipeline
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/transcode"
+)
+
+// DemoClip renders seconds of synthetic camera-like video and encodes it to
+// H.264 (GOP of 2 s, as cameras do): a moving gradient, an object crossing the
+// picture and a running clock bar. hue in [0,360) tints it, so that several
+// demo cameras are told apart at a glance.
+func DemoClip(width, height, fps, seconds, hue int) (rtsptest.Clip, error) {
+	f, err := transcode.NewFrame(width, height)
+	if err != nil {
+		return rtsptest.Clip{}, err
+	}
+	defer f.Close()
+	enc, err := transcode.NewEncoder(transcode.EncoderConfig{
+		Width: width, Height: height, FPS: fps, GOP: 2 * fps,
+		Preset: "ultrafast", Tune: "zerolatency", CRF: 26,
+	})
+	if err != nil {
+		return rtsptest.Clip{}, err
+	}
+	defer enc.Close()
+	cb, cr := hueToChroma(hue)
+	var clip rtsptest.Clip
+	n := fps * seconds
+	for i := 0; i < n; i++ {
+		drawDemoFrame(f, i, fps, cb, cr)
+		f.SetPTS(time.Duration(i) * time.Second / time.Duration(fps))
+		if err := enc.Send(f); err != nil {
+			return clip, err
+		}
+		for {
+			au, err := enc.Receive()
+			if err != nil {
+				return clip, err
+			}
+			if au == nil {
+				break
+			}
+			nalus := make([][]byte, len(au.NALUs))
+			for k, nal := range au.NALUs {
+				nalus[k] = append([]byte(nil), nal...)
+			}
+			clip.AccessUnits = append(clip.AccessUnits, nalus)
+		}
+	}
+	if len(clip.AccessUnits) != n {
+		return clip, fmt.Errorf("demo clip: %d access units for %d frames", len(clip.AccessUnits), n)
+	}
+	return clip, nil
+}
+
+func hueToChroma(hue int) (cb, cr float64) {
+	// A point on the Cb/Cr plane at angle hue, radius 40: clearly coloured,
+	// far from saturated.
+	const r = 40
+	s, c := math.Sincos(float64(hue) * math.Pi / 180)
+	return 128 + r*c, 128 + r*s
+}
+
+func drawDemoFrame(f *transcode.Frame, i, fps int, cb, cr float64) {
+	w, h := f.Width(), f.Height()
+	y, ys := f.Plane(0)
+	u, us := f.Plane(1)
+	v, vs := f.Plane(2)
+	shift := i * 3
+	for row := 0; row < h; row++ {
+		line := y[row*ys : row*ys+w]
+		for x := range line {
+			// A soft diagonal gradient that drifts, between 40 and 170.
+			line[x] = byte(40 + ((x+row+shift)%512)/4)
+		}
+	}
+	for row := 0; row < h/2; row++ {
+		lu, lv := u[row*us:row*us+w/2], v[row*vs:row*vs+w/2]
+		for x := range lu {
+			lu[x] = byte(cb + float64(x-w/4)/16)
+			lv[x] = byte(cr + float64(row-h/4)/16)
+		}
+	}
+	// An object crossing the picture every 4 s.
+	bw, bh := w/8, h/6
+	bx := (i*(w+bw)/(4*fps))%(w+bw) - bw
+	by := h / 2
+	fillRect(f, bx, by, bw, bh, 220, 128, 128)
+	// A clock bar: one block per second of the clip, the current one lit.
+	blocks := 10
+	sec := (i / fps) % blocks
+	for k := 0; k < blocks; k++ {
+		lum := byte(60)
+		if k == sec {
+			lum = 235
+		}
+		fillRect(f, w/20+k*(w/14), h/14, w/20, h/20, lum, 128, 128)
+	}
+}
+
+// fillRect paints a rectangle, clipped to the picture.
+func fillRect(f *transcode.Frame, x, y, w, h int, lum, cb, cr byte) {
+	fw, fh := f.Width(), f.Height()
+	x0, y0, x1, y1 := max(x, 0), max(y, 0), min(x+w, fw), min(y+h, fh)
+	if x0 >= x1 || y0 >= y1 {
+		return
+	}
+	yp, ys := f.Plane(0)
+	for r := y0; r < y1; r++ {
+		line := yp[r*ys+x0 : r*ys+x1]
+		for k := range line {
+			line[k] = lum
+		}
+	}
+	for p, val := range [3]byte{0, cb, cr} {
+		if p == 0 {
+			continue
+		}
+		pl, ps := f.Plane(p)
+		for r := y0 / 2; r < (y1+1)/2; r++ {
+			line := pl[r*ps+x0/2 : r*ps+(x1+1)/2]
+			for k := range line {
+				line[k] = val
+			}
+		}
+	}
+}
+
+// Demo is the set of fake cameras behind `camgate run` without configuration.
+type Demo struct {
+	cams []*rtsptest.Camera
+}
+
+// StartDemo starts one fake camera per name, on 127.0.0.1, each with its own
+// tint, and returns the camera configurations that pull them through the real
+// network path.
+func StartDemo(names ...string) (*Demo, []CameraConfig, error) {
+	d := &Demo{}
+	var cfgs []CameraConfig
+	for k, name := range names {
+		clip, err := DemoClip(1280, 720, 25, 8, k*360/max(len(names), 1)+30)
+		if err != nil {
+			d.Close()
+			return nil, nil, fmt.Errorf("demo clip: %w", err)
+		}
+		cam, err := rtsptest.Start(rtsptest.Config{Clip: clip, Path: name, Audio: true})
+		if err != nil {
+			d.Close()
+			return nil, nil, err
+		}
+		d.cams = append(d.cams, cam)
+		cfgs = append(cfgs, CameraConfig{Name: name, URL: cam.URL(), Sub: DefaultSub})
+	}
+	return d, cfgs, nil
+}
+
+// Cameras returns the fake cameras, in the order of the names given.
+func (d *Demo) Cameras() []*rtsptest.Camera { return d.cams }
+
+// Close stops the fake cameras.
+func (d *Demo) Close() {
+	for _, c := range d.cams {
+		c.Close()
+	}
+}

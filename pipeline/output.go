@@ -1,0 +1,151 @@
+package pipeline
+
+import (
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/transcode"
+)
+
+// output is a transcoded stream of a camera (its sub stream, or a transcoded
+// main). Its encoder and its RTSP path live as long as the camera: readers stay
+// connected and timestamps keep growing across camera reconnects.
+type output struct {
+	name   string // "sub" or "main"
+	cfg    OutputConfig
+	gate   fpsGate
+	scaler *transcode.Scaler
+	enc    *transcode.Encoder
+	stream *rtsp.H264Stream
+
+	frames   atomic.Uint64 // encoded frames sent
+	errors   atomic.Uint64
+	lastUnix atomic.Int64
+	fps      meter
+	bytes    meter
+}
+
+func newOutput(srv *rtsp.Server, path, name string, cfg OutputConfig) (*output, error) {
+	o := &output{name: name, cfg: cfg, gate: fpsGate{interval: time.Second / time.Duration(cfg.FPS)}}
+	var err error
+	if o.scaler, err = transcode.NewScaler(cfg.Width, cfg.Height, cfg.Scale); err != nil {
+		return nil, err
+	}
+	if o.enc, err = transcode.NewEncoder(cfg.encoderConfig()); err != nil {
+		o.Close()
+		return nil, err
+	}
+	if o.stream, err = srv.PublishH264(path, o.enc.ForceKeyframe); err != nil {
+		o.Close()
+		return nil, err
+	}
+	return o, nil
+}
+
+// push takes a decoded picture; it keeps one every 1/fps and encodes it. The
+// frame-rate gate comes before scaling, so dropped pictures cost nothing.
+func (o *output) push(f *transcode.Frame) error {
+	if !o.gate.accept(f.PTS()) {
+		return nil
+	}
+	s, err := o.scaler.Scale(f)
+	if err != nil {
+		o.errors.Add(1)
+		return fmt.Errorf("%s: %w", o.name, err)
+	}
+	if err := o.enc.Send(s); err != nil {
+		o.errors.Add(1)
+		return fmt.Errorf("%s: %w", o.name, err)
+	}
+	for {
+		au, err := o.enc.Receive()
+		if err != nil {
+			o.errors.Add(1)
+			return fmt.Errorf("%s: %w", o.name, err)
+		}
+		if au == nil {
+			return nil
+		}
+		if err := o.stream.WriteAccessUnit(au.NALUs, au.PTS); err != nil {
+			o.errors.Add(1)
+			return err
+		}
+		o.frames.Add(1)
+		o.lastUnix.Store(time.Now().UnixNano())
+	}
+}
+
+func (o *output) sample() {
+	o.fps.sample(o.frames.Load())
+	o.bytes.sample(o.stream.Stats().BytesOut)
+}
+
+// OutputStats describes one output stream.
+type OutputStats struct {
+	Name        string  `json:"name"`
+	Path        string  `json:"path"`
+	Width       int     `json:"width"`
+	Height      int     `json:"height"`
+	Readers     int     `json:"readers"`
+	Frames      uint64  `json:"frames"`
+	BytesOut    uint64  `json:"bytes_out"`
+	FPS         float64 `json:"fps"`          // frames per second over the last 10 s
+	Bitrate1s   float64 `json:"bitrate_1s"`   // bit/s sent to readers, last second
+	Bitrate10s  float64 `json:"bitrate_10s"`  // bit/s sent to readers, last 10 s
+	Errors      uint64  `json:"errors"`       // scale, encode or send failures
+	LastFrameMs int64   `json:"last_frame_ms"` // age of the last frame, -1 if none yet
+}
+
+func (o *output) stats() OutputStats {
+	st := o.stream.Stats()
+	_, fps := o.fps.rates()
+	b1, b10 := o.bytes.rates()
+	age := int64(-1)
+	if t := o.lastUnix.Load(); t != 0 {
+		age = time.Since(time.Unix(0, t)).Milliseconds()
+	}
+	return OutputStats{
+		Name: o.name, Path: st.Path, Width: o.cfg.Width, Height: o.cfg.Height,
+		Readers: st.Readers, Frames: o.frames.Load(), BytesOut: st.BytesOut,
+		FPS: fps, Bitrate1s: b1 * 8, Bitrate10s: b10 * 8, Errors: o.errors.Load(), LastFrameMs: age,
+	}
+}
+
+// Close unpublishes the stream and frees the encoder and scaler.
+func (o *output) Close() error {
+	if o.stream != nil {
+		o.stream.Close()
+		o.stream = nil
+	}
+	if o.enc != nil {
+		o.enc.Close()
+		o.enc = nil
+	}
+	if o.scaler != nil {
+		o.scaler.Close()
+		o.scaler = nil
+	}
+	return nil
+}
+
+// fpsGate keeps one picture per interval of presentation time.
+type fpsGate struct {
+	interval time.Duration
+	next     time.Duration
+	started  bool
+}
+
+func (g *fpsGate) accept(pts time.Duration) bool {
+	switch {
+	case !g.started || pts < g.next-2*g.interval || pts > g.next+2*g.interval:
+		// First picture, or a jump in time: start again from this picture.
+		g.next, g.started = pts+g.interval, true
+		return true
+	case pts >= g.next:
+		g.next += g.interval
+		return true
+	}
+	return false
+}
