@@ -12,15 +12,19 @@ import (
 // DemoClip renders seconds of synthetic camera-like video and encodes it to
 // H.264 (GOP of 2 s, as cameras do): a moving gradient, an object crossing the
 // picture and a running clock bar. hue in [0,360) tints it, so that several
-// demo cameras are told apart at a glance.
-func DemoClip(width, height, fps, seconds, hue int) (rtsptest.Clip, error) {
+// demo cameras are told apart at a glance. gop is the distance between
+// keyframes in frames (0: 2 s).
+func DemoClip(width, height, fps, seconds, gop, hue int) (rtsptest.Clip, error) {
+	if gop <= 0 {
+		gop = 2 * fps
+	}
 	f, err := transcode.NewFrame(width, height)
 	if err != nil {
 		return rtsptest.Clip{}, err
 	}
 	defer f.Close()
 	enc, err := transcode.NewEncoder(transcode.EncoderConfig{
-		Width: width, Height: height, FPS: fps, GOP: 2 * fps,
+		Width: width, Height: height, FPS: fps, GOP: gop,
 		Preset: "ultrafast", Tune: "zerolatency", CRF: 26,
 	})
 	if err != nil {
@@ -142,7 +146,7 @@ func StartDemo(names ...string) (*Demo, []CameraConfig, error) {
 	d := &Demo{}
 	var cfgs []CameraConfig
 	for k, name := range names {
-		clip, err := DemoClip(1280, 720, 25, 8, k*360/max(len(names), 1)+30)
+		clip, err := DemoClip(1280, 720, 25, 8, 0, k*360/max(len(names), 1)+30)
 		if err != nil {
 			d.Close()
 			return nil, nil, fmt.Errorf("demo clip: %w", err)

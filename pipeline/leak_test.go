@@ -1,0 +1,139 @@
+package pipeline
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// resources is what a long-running gateway must not accumulate.
+type resources struct {
+	fds, goroutines, threads int
+	rssKB                    int
+}
+
+func sampleResources(t *testing.T) resources {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := resources{fds: len(ents), goroutines: runtime.NumGoroutine()}
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		switch f[0] {
+		case "Threads:":
+			r.threads, _ = strconv.Atoi(f[1])
+		case "VmRSS:":
+			r.rssKB, _ = strconv.Atoi(f[1])
+		}
+	}
+	return r
+}
+
+// settledResources samples until goroutines that are finishing have finished.
+func settledResources(t *testing.T) resources {
+	time.Sleep(300 * time.Millisecond)
+	best := sampleResources(t)
+	for i := 0; i < 5; i++ {
+		time.Sleep(100 * time.Millisecond)
+		r := sampleResources(t)
+		if r.goroutines < best.goroutines {
+			best = r
+		}
+	}
+	return best
+}
+
+// TestReconnectCyclesLeakNothing forces 150 reconnections (50 to warm up), half from
+// camgate's side and half from the camera's, with readers attached, and
+// checks that file descriptors, goroutines, threads and memory come back to
+// where they were.
+func TestReconnectCyclesLeakNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("150 reconnect cycles take about 35 s")
+	}
+	clip, err := DemoClip(320, 180, 25, 2, 5, 200) // a keyframe every 200 ms
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam := startFake(t, clip, true)
+	sub := DefaultSub
+	sub.Width, sub.Height = 160, 96
+	cfg := CameraConfig{Name: "c", URL: cam.URL(), Sub: sub, Backoff: Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}}
+	g := startGateway(t, cfg)
+	c := g.Camera("c")
+	waitState(t, c, StateReady, 10*time.Second)
+	r1 := newReader(t, g.Server().URL("c/sub"), false)
+	r2 := newReader(t, g.Server().URL("c/main"), false)
+
+	cycle := func(i int) {
+		before := c.Stats().Reconnects
+		if i%2 == 0 {
+			c.Reconnect()
+		} else {
+			cam.Kick()
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			st := c.Stats()
+			if st.Reconnects > before && st.State == StateReady {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("cycle %d: no reconnection within 5 s (state %v, last error %q)", i, st.State, st.LastError)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// Warm-up lets glibc's malloc arenas and Go's heap reach their working size
+	// (measured: RSS grows for about 50 cycles, then stays within 1%).
+	warmup, cycles := 50, 100
+	if n, err := strconv.Atoi(os.Getenv("LEAKCYCLES")); err == nil {
+		cycles = n
+	}
+	for i := 0; i < warmup; i++ {
+		cycle(i)
+	}
+	start := settledResources(t)
+	for i := warmup; i < warmup+cycles; i++ {
+		cycle(i)
+		if os.Getenv("LEAKTRACE") != "" && i%50 == 0 {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			t.Logf("cycle %d: %+v heap %d kB sys %d kB", i, sampleResources(t), ms.HeapInuse/1024, ms.Sys/1024)
+		}
+	}
+	r1.waitFrames(3, 5*time.Second)
+	r2.waitFrames(3, 5*time.Second)
+	end := settledResources(t)
+	t.Logf("after warm-up: %+v; after %d more cycles: %+v", start, cycles, end)
+
+	within := func(name string, a, b, tol int) {
+		if d := b - a; d > tol || d < -tol {
+			t.Errorf("%s: %d → %d after %d reconnect cycles (tolerance ±%d)", name, a, b, cycles, tol)
+		}
+	}
+	within("open file descriptors", start.fds, end.fds, 2)
+	within("goroutines", start.goroutines, end.goroutines, 2)
+	within("OS threads", start.threads, end.threads, 2)
+	if float64(end.rssKB) > float64(start.rssKB)*1.10 {
+		t.Errorf("RSS grew from %d kB to %d kB (more than 10%%)", start.rssKB, end.rssKB)
+	}
+	if st := c.Stats(); st.Reconnects < uint64(warmup+cycles) {
+		t.Errorf("%d reconnects counted, want at least %d", st.Reconnects, warmup+cycles)
+	}
+	if total, _ := cam.Sessions(); total < warmup+cycles {
+		t.Errorf("camera saw %d sessions, want at least %d", total, warmup+cycles)
+	}
+}
