@@ -10,6 +10,8 @@ import (
 	"github.com/bluenviron/gortsplib/v5/pkg/description"
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
 	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
+
+	"github.com/camgate/camgate/internal/annexb"
 )
 
 // H264Stream publishes H.264 access units that camgate encodes itself. Its
@@ -63,11 +65,10 @@ func (h *H264Stream) WriteAccessUnit(nalus [][]byte, pts time.Duration) error {
 		return fmt.Errorf("%s: packetize: %w", h.pub.path, err)
 	}
 	ts := h.tsBase + uint32(int64(pts)*90000/int64(time.Second))
-	for _, pkt := range pkts {
+	key := annexb.IsKeyframe(nalus, false)
+	for i, pkt := range pkts {
 		pkt.Timestamp = ts
-		if err := h.stream.WritePacketRTP(h.media, pkt); err != nil {
-			return fmt.Errorf("%s: %w", h.pub.path, err)
-		}
+		h.pub.write(h.media, pkt, true, key && i == 0)
 	}
 	return nil
 }

@@ -32,6 +32,7 @@ type Relay struct {
 type relayMedia struct {
 	media *description.Media
 	clock int
+	video Codec // 0 for media other than the relayed video
 
 	mu       sync.Mutex
 	started  bool // a packet has been sent
@@ -79,11 +80,14 @@ func (r *Relay) Attach(info SessionInfo) (recreated bool, err error) {
 		}
 		medias[i] = &relayMedia{media: out, clock: clock}
 		for _, f := range m.Formats {
+			if video != nil {
+				break
+			}
 			switch f.(type) {
-			case *format.H264, *format.H265:
-				if video == nil {
-					video = f
-				}
+			case *format.H264:
+				video, medias[i].video = f, H264
+			case *format.H265:
+				video, medias[i].video = f, H265
 			}
 		}
 	}
@@ -103,10 +107,6 @@ func (r *Relay) Write(p Packet) {
 	if p.media < 0 || p.media >= len(r.medias) {
 		return
 	}
-	st := r.pub.current()
-	if st == nil {
-		return
-	}
 	m := r.medias[p.media]
 	out := *p.pkt
 	now := time.Now()
@@ -124,7 +124,7 @@ func (r *Relay) Write(p Packet) {
 	out.Timestamp += m.tsOff
 	m.lastSeq, m.lastTS, m.lastWall = out.SequenceNumber, out.Timestamp, now
 	m.mu.Unlock()
-	_ = st.WritePacketRTP(m.media, &out)
+	r.pub.write(m.media, &out, m.video != 0, m.video != 0 && startsKeyframe(out.Payload, m.video == H265))
 }
 
 // TrackParameterSets records SPS/PPS (and VPS) sent in band, so that readers

@@ -11,7 +11,9 @@ import (
 
 	"github.com/bluenviron/gortsplib/v5"
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
+	"github.com/bluenviron/gortsplib/v5/pkg/description"
 	"github.com/bluenviron/gortsplib/v5/pkg/liberrors"
+	"github.com/pion/rtp"
 )
 
 // ServerConfig configures the gateway's RTSP server.
@@ -54,13 +56,21 @@ type publication struct {
 	path     string
 	onReader func()
 
-	mu        sync.RWMutex
-	stream    *gortsplib.ServerStream
-	bytesBase uint64 // bytes of replaced streams
-	closed    bool
+	mu      sync.RWMutex
+	stream  *gortsplib.ServerStream
+	readers map[*gortsplib.ServerSession]*readerState
+	closed  bool
 
-	readers atomic.Int64
-	joins   atomic.Uint64
+	bytesOut atomic.Uint64
+	joins    atomic.Uint64
+}
+
+// readerState is a playing reader. A reader receives nothing until the start
+// of a keyframe, so that its decoder never sees a picture whose references it
+// lacks (players print errors and show grey smears for those).
+type readerState struct {
+	session *gortsplib.ServerSession
+	started atomic.Bool
 }
 
 // NewServer starts listening.
@@ -145,7 +155,7 @@ func (s *Server) publish(path string, onReader func()) (*publication, error) {
 	if _, dup := s.paths[path]; dup {
 		return nil, fmt.Errorf("rtsp server: path %q is already published", path)
 	}
-	p := &publication{path: path, onReader: onReader}
+	p := &publication{path: path, onReader: onReader, readers: map[*gortsplib.ServerSession]*readerState{}}
 	s.paths[path] = p
 	return p, nil
 }
@@ -177,9 +187,6 @@ func (p *publication) setStream(st *gortsplib.ServerStream) {
 			st.Close()
 		}
 		return
-	}
-	if old != nil {
-		p.bytesBase += old.Stats().OutboundBytes
 	}
 	p.stream = st
 	p.mu.Unlock()
@@ -214,12 +221,44 @@ type StreamStats struct {
 
 func (p *publication) stats() StreamStats {
 	p.mu.RLock()
-	bytes := p.bytesBase
-	if p.stream != nil {
-		bytes += p.stream.Stats().OutboundBytes
-	}
+	readers := len(p.readers)
 	p.mu.RUnlock()
-	return StreamStats{Path: p.path, Readers: int(p.readers.Load()), Joins: p.joins.Load(), BytesOut: bytes}
+	return StreamStats{Path: p.path, Readers: readers, Joins: p.joins.Load(), BytesOut: p.bytesOut.Load()}
+}
+
+func (p *publication) addReader(ss *gortsplib.ServerSession) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.readers[ss]; !ok && !p.closed {
+		p.readers[ss] = &readerState{session: ss}
+	}
+}
+
+func (p *publication) removeReader(ss *gortsplib.ServerSession) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.readers, ss)
+}
+
+// write sends a packet of media to every reader. video tells whether the
+// packet belongs to the video track, keyStart whether it begins a keyframe:
+// readers that have not started yet start there; until then they get nothing,
+// audio included, so that they start with sound and picture together.
+func (p *publication) write(media *description.Media, pkt *rtp.Packet, video, keyStart bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	size := uint64(pkt.MarshalSize())
+	for _, r := range p.readers {
+		if !r.started.Load() {
+			if !video || !keyStart {
+				continue
+			}
+			r.started.Store(true)
+		}
+		if r.session.WritePacketRTP(media, pkt) == nil {
+			p.bytesOut.Add(size)
+		}
+	}
 }
 
 // serverHandler answers the readers' requests.
@@ -269,7 +308,7 @@ func (h *serverHandler) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Res
 	}
 	if _, counted := ctx.Session.UserData().(*publication); !counted {
 		ctx.Session.SetUserData(p)
-		p.readers.Add(1)
+		p.addReader(ctx.Session)
 	}
 	p.joins.Add(1)
 	if p.onReader != nil {
@@ -290,6 +329,6 @@ func (h *serverHandler) OnSessionOpen(*gortsplib.ServerHandlerOnSessionOpenCtx) 
 func (h *serverHandler) OnSessionClose(ctx *gortsplib.ServerHandlerOnSessionCloseCtx) {
 	h.sessions.Add(-1)
 	if p, ok := ctx.Session.UserData().(*publication); ok {
-		p.readers.Add(-1)
+		p.removeReader(ctx.Session)
 	}
 }
