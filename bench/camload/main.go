@@ -1,0 +1,250 @@
+// Command camload measures what cameras cost in camgate: N fake 1080p25
+// cameras, each with its passthrough main stream and a 640×360@10 sub stream
+// that one reader plays. It reports CPU seconds per camera-second, RSS per
+// camera and whether the gateway keeps up in real time (no access unit
+// dropped, every sub stream at its 10 fps), for growing N, and the largest N
+// that keeps up.
+//
+// The fake cameras and the readers run in a child process, so that the CPU and
+// memory measured are the gateway's alone.
+//
+//	go run ./bench/camload -n 1,2,4,6,8 -duration 20s
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v5"
+	"github.com/bluenviron/gortsplib/v5/pkg/base"
+	"github.com/bluenviron/gortsplib/v5/pkg/description"
+	"github.com/bluenviron/gortsplib/v5/pkg/format"
+	"github.com/pion/rtp"
+	"github.com/rs/zerolog"
+
+	"github.com/camgate/camgate/bench"
+	"github.com/camgate/camgate/pipeline"
+	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/transcode"
+)
+
+func main() {
+	var (
+		counts   = flag.String("n", "1,2,4,6,8", "camera counts to measure, in order")
+		duration = flag.Duration("duration", 20*time.Second, "measurement time per count (after a 5 s warm-up)")
+		clip     = flag.String("clip", bench.TestdataDir()+"/cam1080p25.h264", "clip the fake cameras play")
+		basePort = flag.Int("port", 18554, "first port of the fake cameras")
+		child    = flag.Int("child", 0, "internal: run N fake cameras and readers")
+		gateway  = flag.String("gateway", "", "internal: the gateway's RTSP address, for the child's readers")
+	)
+	flag.Parse()
+	transcode.SetLogHandler(transcode.LogError, nil)
+	var err error
+	if *child > 0 {
+		err = runChild(*child, *clip, *basePort, *gateway)
+	} else {
+		err = runParent(*counts, *duration, *clip, *basePort)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "camload:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	n            int
+	cpuPerCamSec float64
+	rssPerCamMB  float64
+	rssMB        float64
+	drops        uint64
+	fpsIn        float64 // per camera
+	subFPS       float64 // per camera
+	realTime     bool
+}
+
+func runParent(counts string, d time.Duration, clip string, port int) error {
+	base := rssKB()
+	fmt.Printf("camload: fake cameras play %s at 25 fps; each camera: main passthrough + sub 640x360@10 (x264 veryfast, 512 kbit/s), one reader on each sub\n", clip)
+	fmt.Printf("gateway RSS before any camera: %.1f MB\n", float64(base)/1024)
+	fmt.Printf("%4s %16s %12s %10s %8s %10s %10s %s\n", "N", "CPU s/camera-s", "RSS/camera", "RSS", "drops", "fps in", "sub fps", "real time")
+	best := 0
+	var results []result
+	for _, f := range strings.Split(counts, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-n: %q is not a camera count", f)
+		}
+		r, err := measure(n, d, clip, port, base)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+		fmt.Printf("%4d %16.3f %9.1f MB %7.1f MB %8d %10.1f %10.1f %v\n", r.n, r.cpuPerCamSec, r.rssPerCamMB, r.rssMB, r.drops, r.fpsIn, r.subFPS, r.realTime)
+		if r.realTime {
+			best = n
+		} else {
+			break
+		}
+	}
+	fmt.Printf("largest camera count sustained in real time on %d cores: %d\n", numCPU(), best)
+	return nil
+}
+
+func measure(n int, d time.Duration, clip string, port int, baseRSS int) (result, error) {
+	srv := rtsp.ServerConfig{Address: "127.0.0.1:0"}
+	var cams []pipeline.CameraConfig
+	for i := 0; i < n; i++ {
+		cams = append(cams, pipeline.CameraConfig{
+			Name: fmt.Sprintf("cam%d", i+1),
+			URL:  fmt.Sprintf("rtsp://127.0.0.1:%d/cam%d", port+i, i+1),
+			Sub:  pipeline.DefaultSub,
+		})
+	}
+	g, err := pipeline.StartGateway(pipeline.Config{RTSP: srv, Cameras: cams}, zerolog.Nop())
+	if err != nil {
+		return result{}, err
+	}
+	defer g.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-child", strconv.Itoa(n), "-clip", clip,
+		"-port", strconv.Itoa(port), "-gateway", g.Server().Addr().String())
+	cmd.Stderr = os.Stderr
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		return result{}, err
+	}
+	defer cmd.Wait()
+	defer cancel()
+	ready := bufio.NewScanner(stdout)
+	if !ready.Scan() { // the child says "ready" once its readers play
+		return result{}, fmt.Errorf("child process ended before its readers started")
+	}
+
+	time.Sleep(5 * time.Second) // warm-up
+	stats0 := collect(g)
+	cpu0, t0 := cpuSelf(), time.Now()
+	time.Sleep(d)
+	cpu1, t1 := cpuSelf(), time.Now()
+	stats1 := collect(g)
+	secs := t1.Sub(t0).Seconds()
+
+	r := result{n: n, rssMB: float64(rssKB()) / 1024}
+	r.cpuPerCamSec = (cpu1 - cpu0).Seconds() / (secs * float64(n))
+	r.rssPerCamMB = float64(rssKB()-baseRSS) / 1024 / float64(n)
+	r.drops = stats1.drops - stats0.drops
+	r.fpsIn = float64(stats1.framesIn-stats0.framesIn) / secs / float64(n)
+	r.subFPS = float64(stats1.subFrames-stats0.subFrames) / secs / float64(n)
+	r.realTime = r.drops == 0 && r.fpsIn > 24 && r.subFPS > 9.5
+	return r, nil
+}
+
+type totals struct{ drops, framesIn, subFrames uint64 }
+
+func collect(g *pipeline.Gateway) totals {
+	var t totals
+	for _, c := range g.Cameras() {
+		s := c.Stats()
+		t.drops += s.QueueDrops
+		t.framesIn += s.FramesIn
+		for _, o := range s.Outputs {
+			t.subFrames += o.Frames
+		}
+	}
+	return t
+}
+
+// runChild serves n fake cameras and, once the gateway has them, plays each
+// camera's sub stream.
+func runChild(n int, clipPath string, port int, gateway string) error {
+	clip, err := rtsptest.LoadClip(clipPath)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		c, err := rtsptest.Start(rtsptest.Config{Clip: clip, Path: fmt.Sprintf("cam%d", i+1), Address: fmt.Sprintf("127.0.0.1:%d", port+i)})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+	}
+	for i := 0; i < n; i++ {
+		url := fmt.Sprintf("rtsp://%s/cam%d/sub", gateway, i+1)
+		var cl *gortsplib.Client
+		for try := 0; ; try++ {
+			if cl, err = play(url); err == nil {
+				break
+			}
+			if try == 100 {
+				return fmt.Errorf("%s: %w", url, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		defer cl.Close()
+	}
+	fmt.Println("ready")
+	// Run until the parent goes away (stdin closes with it).
+	buf := make([]byte, 1)
+	for {
+		if _, err := os.Stdin.Read(buf); err != nil {
+			time.Sleep(time.Hour)
+		}
+	}
+}
+
+func play(url string) (*gortsplib.Client, error) {
+	u, err := base.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	tcp := gortsplib.ProtocolTCP
+	c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp}
+	if err := c.Start(); err != nil {
+		return nil, err
+	}
+	desc, _, err := c.Describe(u)
+	if err == nil {
+		err = c.SetupAll(desc.BaseURL, desc.Medias)
+	}
+	if err == nil {
+		c.OnPacketRTPAny(func(*description.Media, format.Format, *rtp.Packet) {})
+		_, err = c.Play(nil)
+	}
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func cpuSelf() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func rssKB() int {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			v, _ := strconv.Atoi(f[1])
+			return v
+		}
+	}
+	return 0
+}
+
+func numCPU() int {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	return strings.Count(string(b), "processor\t:")
+}
