@@ -218,6 +218,9 @@ func buildCamera(name string, def, fc fileCamera) (CameraConfig, error) {
 		}
 	}
 	c := CameraConfig{Name: name, URL: fc.URL}
+	if fc.URL == "" {
+		errs = append(errs, errors.New("url: missing (the camera's rtsp:// address)"))
+	}
 	var err error
 	c.Transport, err = rtsp.ParseTransport(firstOf(fc.Transport, def.Transport))
 	add("transport", err)
