@@ -46,8 +46,11 @@ func newOutput(srv *rtsp.Server, path, name string, cfg OutputConfig) (*output, 
 
 // push takes a decoded picture; it keeps one every 1/fps and encodes it. The
 // frame-rate gate comes before scaling, so dropped pictures cost nothing.
+//
+// Nobody watching: nothing is scaled or encoded. The first picture after a
+// reader joins is then the encoder's next, and an IDR (it is forced on join).
 func (o *output) push(f *transcode.Frame) error {
-	if !o.gate.accept(f.PTS()) {
+	if !o.gate.accept(f.PTS()) || !o.stream.HasReaders() {
 		return nil
 	}
 	s, err := o.scaler.Scale(f)

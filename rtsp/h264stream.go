@@ -81,6 +81,14 @@ func (h *H264Stream) trackParameterSets(nalus [][]byte) {
 	}
 }
 
+// HasReaders reports whether anyone is playing the stream; an encoder can
+// rest while nobody is.
+func (h *H264Stream) HasReaders() bool {
+	h.pub.mu.RLock()
+	defer h.pub.mu.RUnlock()
+	return len(h.pub.readers) > 0
+}
+
 // Stats returns the stream's counters.
 func (h *H264Stream) Stats() StreamStats { return h.pub.stats() }
 

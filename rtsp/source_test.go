@@ -3,6 +3,7 @@ package rtsp
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -144,5 +145,52 @@ func TestRedact(t *testing.T) {
 		if got := Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestSourceHungCamera: a camera that accepts the connection and never
+// answers is given up after ConnectTimeout, not waited on forever.
+func TestSourceHungCamera(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var conns []net.Conn
+	var mu sync.Mutex
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		l.Close()
+		<-done
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	src, err := NewSource(SourceConfig{URL: "rtsp://" + l.Addr().String() + "/x", ConnectTimeout: time.Second, ReadTimeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err = src.Run(context.Background(), &recorder{})
+	d := time.Since(start)
+	if err == nil || !strings.Contains(err.Error(), "no answer within 1s") {
+		t.Errorf("Run against a mute server: %v, want a timeout error", err)
+	}
+	if d > 2*time.Second {
+		t.Errorf("gave up after %v, want about 1 s", d)
 	}
 }

@@ -51,12 +51,14 @@ type Config struct {
 	Address string // default "127.0.0.1:0" (an ephemeral port, kept across reboots)
 	FPS     int    // default 25
 	Audio   bool   // also send a G.711 µ-law track (a 1 kHz tone), as many cameras do
+	UDP     bool   // also offer the UDP transport, on a free even/odd port pair
 }
 
 // Camera is a running fake camera.
 type Camera struct {
-	cfg  Config
-	addr string
+	cfg             Config
+	addr            string
+	udpRTP, udpRTCP string
 
 	mu       sync.Mutex
 	srv      *gortsplib.Server
@@ -90,6 +92,13 @@ func Start(cfg Config) (*Camera, error) {
 		cfg.FPS = 25
 	}
 	c := &Camera{cfg: cfg, addr: cfg.Address, clip: cfg.Clip, stop: make(chan struct{})}
+	if cfg.UDP {
+		rtp, rtcp, err := FreeUDPPorts()
+		if err != nil {
+			return nil, err
+		}
+		c.udpRTP, c.udpRTCP = rtp, rtcp
+	}
 	if err := c.up(); err != nil {
 		return nil, err
 	}
@@ -109,8 +118,10 @@ func (c *Camera) up() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	srv := &gortsplib.Server{
-		Handler:     (*handler)(c),
-		RTSPAddress: c.addr,
+		Handler:        (*handler)(c),
+		RTSPAddress:    c.addr,
+		UDPRTPAddress:  c.udpRTP,
+		UDPRTCPAddress: c.udpRTCP,
 		Listen: func(network, address string) (net.Listener, error) {
 			l, err := net.Listen(network, address)
 			if err == nil {
@@ -180,6 +191,34 @@ func (c *Camera) newStreamLocked() error {
 	}
 	c.stream = st
 	return nil
+}
+
+// FreeUDPPorts finds a free pair of UDP ports on 127.0.0.1 for RTP (even) and
+// RTCP (the next one), as RTSP servers need.
+func FreeUDPPorts() (rtpAddr, rtcpAddr string, err error) {
+	for i := 0; i < 100; i++ {
+		l, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return "", "", err
+		}
+		port := l.LocalAddr().(*net.UDPAddr).Port
+		l.Close()
+		if port%2 != 0 {
+			port++
+		}
+		a, err1 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		b, err2 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+1))
+		if a != nil {
+			a.Close()
+		}
+		if b != nil {
+			b.Close()
+		}
+		if err1 == nil && err2 == nil {
+			return fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", port+1), nil
+		}
+	}
+	return "", "", errors.New("rtsptest: no free UDP port pair")
 }
 
 // Reboot drops every session and refuses connections for d, then comes back

@@ -1,0 +1,128 @@
+package pipeline
+
+import (
+	"testing"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v5"
+	"github.com/bluenviron/gortsplib/v5/pkg/base"
+	"github.com/bluenviron/gortsplib/v5/pkg/description"
+	"github.com/bluenviron/gortsplib/v5/pkg/format"
+	"github.com/pion/rtp"
+
+	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/rtsp/rtsptest"
+)
+
+// TestUDPAllTheWay pulls the camera over UDP and serves a reader over UDP.
+func TestUDPAllTheWay(t *testing.T) {
+	cam, err := rtsptest.Start(rtsptest.Config{Clip: loadClip(t, "reschange.h264"), UDP: true, Audio: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Close()
+	rtpAddr, rtcpAddr, err := rtsptest.FreeUDPPorts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := StartGateway(Config{
+		RTSP:    rtsp.ServerConfig{Address: "127.0.0.1:0", UDPRTPAddress: rtpAddr, UDPRTCPAddress: rtcpAddr},
+		Cameras: []CameraConfig{{Name: "c", URL: cam.URL(), Transport: rtsp.TransportUDP, Sub: DefaultSub}},
+	}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	waitState(t, g.Camera("c"), StateReady, 10*time.Second)
+
+	for _, path := range []string{"c/main", "c/sub"} {
+		u, _ := base.ParseURL(g.Server().URL(path))
+		udp := gortsplib.ProtocolUDP
+		cl := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &udp}
+		if err := cl.Start(); err != nil {
+			t.Fatal(err)
+		}
+		desc, _, err := cl.Describe(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.SetupAll(desc.BaseURL, desc.Medias); err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan struct{}, 1)
+		cl.OnPacketRTPAny(func(_ *description.Media, _ format.Format, _ *rtp.Packet) {
+			select {
+			case got <- struct{}{}:
+			default:
+			}
+		})
+		if _, err := cl.Play(nil); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-got:
+		case <-time.After(5 * time.Second):
+			t.Errorf("%s: no RTP over UDP within 5 s", path)
+		}
+		if tr := cl.Transport(); tr.Session == nil || tr.Session.Protocol != gortsplib.ProtocolUDP {
+			t.Errorf("%s: transport %+v, want UDP", path, tr.Session)
+		}
+		cl.Close()
+	}
+}
+
+// TestReaderCredentials requires a user and password of readers.
+func TestReaderCredentials(t *testing.T) {
+	cam := startFake(t, loadClip(t, "reschange.h264"), false)
+	g, err := StartGateway(Config{
+		RTSP:    rtsp.ServerConfig{Address: "127.0.0.1:0", User: "viewer", Pass: "s3cret"},
+		Cameras: []CameraConfig{{Name: "c", URL: cam.URL(), Sub: DefaultSub}},
+	}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	waitState(t, g.Camera("c"), StateReady, 10*time.Second)
+	plain := g.Server().URL("c/sub")
+	withCreds := "rtsp://viewer:s3cret@" + plain[len("rtsp://"):]
+	wrong := "rtsp://viewer:nope@" + plain[len("rtsp://"):]
+	for url, wantOK := range map[string]bool{plain: false, wrong: false, withCreds: true} {
+		u, _ := base.ParseURL(url)
+		cl := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host}
+		if err := cl.Start(); err != nil {
+			t.Fatal(err)
+		}
+		_, res, err := cl.Describe(u)
+		cl.Close()
+		if ok := err == nil; ok != wantOK {
+			t.Errorf("%s: describe error %v (response %v), want success %v", rtsp.Redact(url), err, res, wantOK)
+		}
+	}
+	// The server's own URL must carry no credentials.
+	if rtsp.Redact(withCreds) == withCreds {
+		t.Error("Redact kept the password")
+	}
+}
+
+func TestStatsReportFlow(t *testing.T) {
+	cam := startFake(t, loadClip(t, "reschange.h264"), true)
+	g := startGateway(t, CameraConfig{Name: "c", URL: cam.URL(), Sub: DefaultSub})
+	c := g.Camera("c")
+	waitState(t, c, StateReady, 10*time.Second)
+	r := newReader(t, g.Server().URL("c/sub"), false)
+	r.waitFrames(5, 5*time.Second)
+	time.Sleep(3 * time.Second)
+	st := c.Stats()
+	sub := st.Outputs[0]
+	t.Logf("in: %.0f bit/s (1 s) %.0f bit/s (10 s), %.1f fps; sub: %.0f bit/s, %.1f fps, last frame %d ms ago",
+		st.Bitrate1s, st.Bitrate10s, st.FPSIn, sub.Bitrate10s, sub.FPS, sub.LastFrameMs)
+	if st.State != StateReady || st.FPSIn < 20 || st.FPSIn > 30 || st.Bitrate10s < 100_000 || st.LastFrameMs > 500 {
+		t.Errorf("input stats do not show 25 fps of video flowing: %+v", st)
+	}
+	if sub.Name != "sub" || sub.Readers != 1 || sub.FPS < 8 || sub.FPS > 12 || sub.Bitrate10s < 50_000 || sub.Frames == 0 || sub.LastFrameMs > 500 {
+		t.Errorf("sub stats do not show 10 fps flowing to one reader: %+v", sub)
+	}
+	if st.Main == nil || st.Main.Readers != 0 || st.Decoded == 0 {
+		t.Errorf("main/decoder stats: %+v", st)
+	}
+}
