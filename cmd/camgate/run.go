@@ -53,7 +53,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if *rtspAddr != "" {
 		file.RTSP.Address = *rtspAddr
 	}
-	log, err := newLogger(os.Stderr, file.LogLevel, file.LogFormat)
+	log, err := newLogger(stderr, file.LogLevel, file.LogFormat)
 	if err != nil {
 		fmt.Fprintf(stderr, "camgate: %v\n", err)
 		return 1
