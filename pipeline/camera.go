@@ -47,6 +47,9 @@ type Camera struct {
 	endSession  context.CancelFunc
 	skipBackoff bool
 
+	stateNow atomic.Int32                // state, for readers that must not lock
+	sinks    atomic.Pointer[[]*tileSink] // grid tiles fed from this camera's pictures
+
 	queueDrops   atomic.Uint64
 	decodeErrors atomic.Uint64
 	keyWaits     atomic.Uint64 // access units skipped while waiting for a keyframe
@@ -245,6 +248,7 @@ func (c *Camera) setState(s State, err error) {
 	}
 	if c.state != s {
 		c.state, c.since = s, time.Now()
+		c.stateNow.Store(int32(s))
 	}
 	if s == StateReady {
 		c.readyAt = c.since
@@ -254,8 +258,44 @@ func (c *Camera) setState(s State, err error) {
 	}
 }
 
-// needsPixels tells whether any output wants decoded pictures.
-func (c *Camera) needsPixels() bool { return len(c.outs) > 0 }
+// needsPixels tells whether any output or grid wants decoded pictures.
+func (c *Camera) needsPixels() bool {
+	if len(c.outs) > 0 {
+		return true
+	}
+	sinks := c.sinks.Load()
+	return sinks != nil && len(*sinks) > 0
+}
+
+// addSink makes the camera feed a grid tile.
+func (c *Camera) addSink(t *tileSink) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var next []*tileSink
+	if cur := c.sinks.Load(); cur != nil {
+		next = append(next, *cur...)
+	}
+	next = append(next, t)
+	c.sinks.Store(&next)
+}
+
+// removeSink stops feeding a grid tile. The decoder goroutine frees the
+// sink's scaler when it sees the new list.
+func (c *Camera) removeSink(t *tileSink) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cur := c.sinks.Load()
+	if cur == nil {
+		return
+	}
+	next := make([]*tileSink, 0, len(*cur))
+	for _, s := range *cur {
+		if s != t {
+			next = append(next, s)
+		}
+	}
+	c.sinks.Store(&next)
+}
 
 // sourceHandler receives the source's callbacks.
 type sourceHandler Camera
@@ -356,6 +396,29 @@ func (c *Camera) decode() {
 		}
 	}
 	defer closeDecoder()
+	// The sinks this goroutine has seen, to free the scalers of removed ones.
+	var sinks *[]*tileSink
+	updateSinks := func() {
+		cur := c.sinks.Load()
+		if cur == sinks {
+			return
+		}
+		if sinks != nil {
+			for _, old := range *sinks {
+				if cur == nil || !containsSink(*cur, old) {
+					old.close()
+				}
+			}
+		}
+		sinks = cur
+	}
+	defer func() {
+		if sinks != nil {
+			for _, s := range *sinks {
+				s.close()
+			}
+		}
+	}()
 	var lastLog time.Time
 	logLimited := func(msg string, err error) {
 		// Damaged input is counted; it is told at most every 10 s.
@@ -401,6 +464,12 @@ func (c *Camera) decode() {
 					logLimited("output", oerr)
 				}
 			}
+			updateSinks()
+			if sinks != nil {
+				for _, t := range *sinks {
+					t.push(f)
+				}
+			}
 		}
 		s := dec.Stats()
 		c.decodeErrors.Store(errBase + s.Errors)
@@ -409,6 +478,15 @@ func (c *Camera) decode() {
 			logLimited("decoding", err)
 		}
 	}
+}
+
+func containsSink(list []*tileSink, t *tileSink) bool {
+	for _, s := range list {
+		if s == t {
+			return true
+		}
+	}
+	return false
 }
 
 // sampleMeters samples the counters once a second for the rates.

@@ -78,8 +78,12 @@ func drawDemoFrame(f *transcode.Frame, i, fps int, cb, cr float64) {
 	for row := 0; row < h; row++ {
 		line := y[row*ys : row*ys+w]
 		for x := range line {
-			// A soft diagonal gradient that drifts, between 40 and 170.
-			line[x] = byte(40 + ((x+row+shift)%512)/4)
+			// A soft diagonal gradient that drifts, between 40 and 168.
+			v := (x + row + shift) % 512
+			if v > 255 {
+				v = 511 - v
+			}
+			line[x] = byte(40 + v/2)
 		}
 	}
 	for row := 0; row < h/2; row++ {
@@ -133,6 +137,9 @@ func fillRect(f *transcode.Frame, x, y, w, h int, lum, cb, cr byte) {
 		}
 	}
 }
+
+// DemoCameras are the names of the demo's cameras, shown in its grid.
+var DemoCameras = []string{"demo", "garden", "street", "garage"}
 
 // Demo is the set of fake cameras behind `camgate run` without configuration.
 type Demo struct {

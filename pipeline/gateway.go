@@ -16,6 +16,7 @@ import (
 type Config struct {
 	RTSP    rtsp.ServerConfig
 	Cameras []CameraConfig
+	Grids   []GridConfig
 }
 
 // Gateway owns the RTSP server and the cameras.
@@ -25,8 +26,15 @@ type Gateway struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu   sync.Mutex
-	cams map[string]*Camera
+	mu    sync.Mutex
+	cams  map[string]*Camera
+	grids map[string]*gridEntry
+}
+
+// gridEntry is a running grid and the sink each of its slots has in a camera.
+type gridEntry struct {
+	grid  *Grid
+	sinks []*tileSink // per slot; nil while the slot's camera does not exist
 }
 
 // StartGateway starts the server and every camera. If any camera cannot
@@ -43,6 +51,21 @@ func StartGateway(cfg Config, log zerolog.Logger) (*Gateway, error) {
 			errs = append(errs, fmt.Errorf("camera %s: %w", c.Name, err))
 		}
 	}
+	gridNames := map[string]bool{}
+	for _, gc := range cfg.Grids {
+		if gridNames[gc.Name] {
+			errs = append(errs, fmt.Errorf("grid %s: defined twice", gc.Name))
+		}
+		gridNames[gc.Name] = true
+		if err := gc.WithDefaults().Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("grid %s: %w", gc.Name, err))
+		}
+		for _, name := range gc.Cameras {
+			if !seen[name] {
+				errs = append(errs, fmt.Errorf("grid %s: camera %s does not exist", gc.Name, name))
+			}
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -50,7 +73,7 @@ func StartGateway(cfg Config, log zerolog.Logger) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{srv: srv, log: log, cams: map[string]*Camera{}}
+	g := &Gateway{srv: srv, log: log, cams: map[string]*Camera{}, grids: map[string]*gridEntry{}}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	for _, c := range cfg.Cameras {
 		if err := g.AddCamera(c); err != nil {
@@ -58,7 +81,13 @@ func StartGateway(cfg Config, log zerolog.Logger) (*Gateway, error) {
 			return nil, err
 		}
 	}
-	log.Info().Str("rtsp", srv.Addr().String()).Int("cameras", len(cfg.Cameras)).Msg("gateway started")
+	for _, gc := range cfg.Grids {
+		if err := g.AddGrid(gc); err != nil {
+			g.Close()
+			return nil, err
+		}
+	}
+	log.Info().Str("rtsp", srv.Addr().String()).Int("cameras", len(cfg.Cameras)).Int("grids", len(cfg.Grids)).Msg("gateway started")
 	return g, nil
 }
 
@@ -80,7 +109,98 @@ func (g *Gateway) AddCamera(cfg CameraConfig) error {
 		return err
 	}
 	g.cams[cfg.Name] = c
+	for _, e := range g.grids {
+		for i, s := range e.grid.slots {
+			if s.name == cfg.Name {
+				e.sinks[i] = attachTile(e.grid, s, c)
+			}
+		}
+	}
 	return nil
+}
+
+// attachTile makes camera c feed slot s of grid gr.
+func attachTile(gr *Grid, s *tileSlot, c *Camera) *tileSink {
+	t := gr.sinkFor(s)
+	s.stall.Store(int64(c.cfg.StallTimeout))
+	s.cam.Store(c)
+	c.addSink(t)
+	return t
+}
+
+// AddGrid starts a grid. Cameras it names that do not exist (yet) show as
+// placeholders until they are added.
+func (g *Gateway) AddGrid(cfg GridConfig) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.grids == nil {
+		return errors.New("gateway is closed")
+	}
+	if _, dup := g.grids[cfg.Name]; dup {
+		return fmt.Errorf("grid %s: already exists", cfg.Name)
+	}
+	gr, err := startGrid(g.ctx, cfg, g.srv, g.log)
+	if err != nil {
+		return err
+	}
+	e := &gridEntry{grid: gr, sinks: make([]*tileSink, len(gr.slots))}
+	for i, s := range gr.slots {
+		if c := g.cams[s.name]; c != nil {
+			e.sinks[i] = attachTile(gr, s, c)
+		}
+	}
+	g.grids[cfg.Name] = e
+	return nil
+}
+
+// RemoveGrid stops a grid and unpublishes its stream.
+func (g *Gateway) RemoveGrid(name string) error {
+	g.mu.Lock()
+	e, ok := g.grids[name]
+	delete(g.grids, name)
+	if ok {
+		g.detachGridLocked(e)
+	}
+	g.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("grid %s: no such grid", name)
+	}
+	e.grid.stop()
+	return nil
+}
+
+func (g *Gateway) detachGridLocked(e *gridEntry) {
+	for i, s := range e.grid.slots {
+		if t := e.sinks[i]; t != nil {
+			if c := s.cam.Load(); c != nil {
+				c.removeSink(t)
+			}
+			e.sinks[i] = nil
+		}
+		s.cam.Store(nil)
+	}
+}
+
+// Grid returns the named grid, or nil.
+func (g *Gateway) Grid(name string) *Grid {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if e := g.grids[name]; e != nil {
+		return e.grid
+	}
+	return nil
+}
+
+// Grids returns the grids sorted by name.
+func (g *Gateway) Grids() []*Grid {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]*Grid, 0, len(g.grids))
+	for _, e := range g.grids {
+		out = append(out, e.grid)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out
 }
 
 // RemoveCamera stops a camera and unpublishes its streams.
@@ -88,6 +208,15 @@ func (g *Gateway) RemoveCamera(name string) error {
 	g.mu.Lock()
 	c, ok := g.cams[name]
 	delete(g.cams, name)
+	for _, e := range g.grids {
+		for i, s := range e.grid.slots {
+			if s.cam.Load() == c && c != nil {
+				c.removeSink(e.sinks[i])
+				e.sinks[i] = nil
+				s.cam.Store(nil) // the tile shows the placeholder
+			}
+		}
+	}
 	g.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("camera %s: no such camera", name)
@@ -117,11 +246,21 @@ func (g *Gateway) Cameras() []*Camera {
 // Close stops every camera (in parallel) and then the server.
 func (g *Gateway) Close() error {
 	g.mu.Lock()
-	cams := g.cams
-	g.cams = nil
+	cams, grids := g.cams, g.grids
+	g.cams, g.grids = nil, nil
+	for _, e := range grids {
+		g.detachGridLocked(e)
+	}
 	g.mu.Unlock()
 	g.cancel()
 	var wg sync.WaitGroup
+	for _, e := range grids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.grid.stop()
+		}()
+	}
 	for _, c := range cams {
 		wg.Add(1)
 		go func() {

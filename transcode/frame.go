@@ -68,14 +68,7 @@ func NewFrame(width, height int) (*Frame, error) {
 }
 
 // Fill paints the whole picture with one Y'CbCr colour.
-func (f *Frame) Fill(y, cb, cr byte) {
-	for i, v := range [3]byte{y, cb, cr} {
-		p, _ := f.Plane(i)
-		for j := range p {
-			p[j] = v
-		}
-	}
-}
+func (f *Frame) Fill(y, cb, cr byte) { FillRect(f, 0, 0, f.Width(), f.Height(), y, cb, cr) }
 
 // Close releases a frame made by NewFrame. Frames owned by a Decoder or Scaler
 // are released by their owner; closing them is a no-op.

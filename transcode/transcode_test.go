@@ -607,3 +607,38 @@ func TestLibraryVersions(t *testing.T) {
 	}
 	t.Logf("FFmpeg %s, libavcodec %s, x264 build %d, %s", v.FFmpeg, v.LibavCodec, v.X264Build, v.License)
 }
+
+func TestBlitAndFill(t *testing.T) {
+	dst, _ := NewFrame(64, 64)
+	src, _ := NewFrame(32, 32)
+	defer dst.Close()
+	defer src.Close()
+	dst.Fill(16, 128, 128)
+	src.Fill(200, 90, 240)
+	Blit(dst, 16, 16, src, 0, 0, 32, 32)
+	at := func(x, y int) [3]byte {
+		yp, ys := dst.Plane(0)
+		up, us := dst.Plane(1)
+		vp, vs := dst.Plane(2)
+		return [3]byte{yp[y*ys+x], up[y/2*us+x/2], vp[y/2*vs+x/2]}
+	}
+	if got := at(20, 20); got != [3]byte{200, 90, 240} {
+		t.Errorf("inside the blit: %v", got)
+	}
+	if got := at(10, 10); got != [3]byte{16, 128, 128} {
+		t.Errorf("outside the blit: %v", got)
+	}
+	// Clipped at the edges: no panic, the visible part copied.
+	Blit(dst, 48, 48, src, 0, 0, 32, 32)
+	Blit(dst, -8, -8, src, 0, 0, 32, 32)
+	if got := at(60, 60); got != [3]byte{200, 90, 240} {
+		t.Errorf("clipped blit: %v", got)
+	}
+	FillRect(dst, 0, 0, 8, 8, 40, 1, 2)
+	if got := at(2, 2); got != [3]byte{40, 1, 2} {
+		t.Errorf("FillRect: %v", got)
+	}
+	if allocs := testing.AllocsPerRun(10, func() { Blit(dst, 16, 16, src, 0, 0, 32, 32) }); allocs != 0 {
+		t.Errorf("Blit allocates %v", allocs)
+	}
+}

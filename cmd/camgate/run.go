@@ -22,7 +22,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("c", "", "configuration file (default: "+defaultConfig+" if it exists, else the built-in demo)")
 	rtspAddr := fs.String("rtsp", "", "RTSP listen address, overriding the configuration (e.g. :8554)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: camgate run [-c camgate.yml] [-rtsp :8554]\n\nRuns the gateway. Without a configuration file it runs a demo camera, so that\nrtsp://127.0.0.1:8554/demo/sub plays with no camera at hand.\n\n")
+		fmt.Fprintf(stderr, "Usage: camgate run [-c camgate.yml] [-rtsp :8554]\n\nRuns the gateway. Without a configuration file it runs four demo cameras and a\ngrid of them, so that rtsp://127.0.0.1:8554/demo/sub and\nrtsp://127.0.0.1:8554/grid/demo play with no camera at hand.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -62,8 +62,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 	var demo *pipeline.Demo
 	if *cfgPath == "" {
-		log.Info().Msg("no configuration file: running the demo camera (see camgate run -h)")
-		d, cams, err := pipeline.StartDemo("demo")
+		log.Info().Msg("no configuration file: running the demo cameras and grid (see camgate run -h)")
+		d, cams, err := pipeline.StartDemo(pipeline.DemoCameras...)
 		if err != nil {
 			log.Error().Err(err).Msg("demo")
 			return 1
@@ -71,6 +71,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		demo = d
 		defer demo.Close()
 		file.Cameras = cams
+		file.Grids = []pipeline.GridConfig{{Name: "demo", Cameras: pipeline.DemoCameras}}
 	}
 
 	gw, err := pipeline.StartGateway(file.Config, log)
@@ -85,6 +86,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			}
 			fmt.Fprintf(stdout, "stream %s\n", gw.Server().URL(path))
 		}
+	}
+	for _, g := range gw.Grids() {
+		fmt.Fprintf(stdout, "stream %s\n", gw.Server().URL("grid/"+g.Name()))
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,0 +1,223 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/transcode"
+)
+
+// Grid is a mosaic of cameras in one H.264 stream at grid/<name>. It opens no
+// camera connection and decodes nothing: each camera hands it pictures it
+// decodes anyway, already scaled to the tile. The grid composes them on its
+// own clock, so it keeps its frame rate whatever its cameras do, and a missing
+// camera shows as a placeholder tile.
+type Grid struct {
+	cfg    GridConfig
+	log    zerolog.Logger
+	slots  []*tileSlot
+	canvas *transcode.Frame
+	enc    *transcode.Encoder
+	stream *rtsp.H264Stream
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	watched   atomic.Bool // someone plays the grid: cameras feed it only then
+	frames    atomic.Uint64
+	liveTiles atomic.Int64
+	lastUnix  atomic.Int64
+	fps       meter
+	bytes     meter
+}
+
+// startGrid publishes the grid and starts its compositor. Cameras are
+// attached by the gateway.
+func startGrid(ctx context.Context, cfg GridConfig, srv *rtsp.Server, log zerolog.Logger) (*Grid, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("grid %s: %w", cfg.Name, err)
+	}
+	g := &Grid{cfg: cfg, log: log.With().Str("grid", cfg.Name).Logger()}
+	fail := func(err error) (*Grid, error) {
+		g.release()
+		return nil, fmt.Errorf("grid %s: %w", cfg.Name, err)
+	}
+	tw, th := cfg.tileSize()
+	for i, name := range cfg.Cameras {
+		tile, err := transcode.NewFrame(tw, th)
+		if err != nil {
+			return fail(err)
+		}
+		s := &tileSlot{name: name, x: i % cfg.Cols * tw, y: i / cfg.Cols * th, w: tw, h: th, tile: tile}
+		s.stall.Store(int64(DefaultStallTimeout))
+		g.slots = append(g.slots, s)
+	}
+	var err error
+	if g.canvas, err = transcode.NewFrame(cfg.Output.Width, cfg.Output.Height); err != nil {
+		return fail(err)
+	}
+	if g.enc, err = transcode.NewEncoder(cfg.Output.encoderConfig()); err != nil {
+		return fail(err)
+	}
+	if g.stream, err = srv.PublishH264("grid/"+cfg.Name, g.enc.ForceKeyframe); err != nil {
+		return fail(err)
+	}
+	g.ctx, g.cancel = context.WithCancel(ctx)
+	g.wg.Add(1)
+	go g.run()
+	g.log.Info().Int("cameras", len(cfg.Cameras)).Str("layout", fmt.Sprintf("%dx%d", cfg.Cols, cfg.Rows)).
+		Str("size", fmt.Sprintf("%dx%d", cfg.Output.Width, cfg.Output.Height)).Msg("grid started")
+	return g, nil
+}
+
+// Name returns the grid's name.
+func (g *Grid) Name() string { return g.cfg.Name }
+
+// Config returns the grid's configuration, defaults filled in.
+func (g *Grid) Config() GridConfig { return g.cfg }
+
+// active tells the cameras whether anyone watches the grid; nobody watching,
+// they skip scaling for it.
+func (g *Grid) active() bool { return g.watched.Load() }
+
+// run composes and encodes a picture every 1/fps.
+func (g *Grid) run() {
+	defer g.wg.Done()
+	period := time.Second / time.Duration(g.cfg.Output.FPS)
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	sample := time.NewTicker(time.Second)
+	defer sample.Stop()
+	start := time.Now()
+	var lastLog time.Time
+	for {
+		select {
+		case <-g.ctx.Done():
+			return
+		case <-sample.C:
+			g.fps.sample(g.frames.Load())
+			g.bytes.sample(g.stream.Stats().BytesOut)
+			continue
+		case now := <-tick.C:
+			watched := g.stream.HasReaders()
+			g.watched.Store(watched)
+			if !watched {
+				continue
+			}
+			if err := g.compose(now, now.Sub(start)); err != nil && time.Since(lastLog) > 10*time.Second {
+				lastLog = time.Now()
+				g.log.Warn().Err(err).Msg("compose")
+			}
+		}
+	}
+}
+
+// compose draws every tile into the canvas and encodes it.
+func (g *Grid) compose(now time.Time, pts time.Duration) error {
+	if err := g.canvas.MakeWritable(); err != nil {
+		return err
+	}
+	live := 0
+	for _, s := range g.slots {
+		if s.drawInto(g.canvas, now) {
+			live++
+		}
+	}
+	g.liveTiles.Store(int64(live))
+	g.canvas.SetPTS(pts)
+	if err := g.enc.Send(g.canvas); err != nil {
+		return err
+	}
+	for {
+		au, err := g.enc.Receive()
+		if err != nil {
+			return err
+		}
+		if au == nil {
+			return nil
+		}
+		if err := g.stream.WriteAccessUnit(au.NALUs, au.PTS); err != nil {
+			return err
+		}
+		g.frames.Add(1)
+		g.lastUnix.Store(now.UnixNano())
+	}
+}
+
+// GridStats describes a grid.
+type GridStats struct {
+	Name      string      `json:"name"`
+	Cameras   []string    `json:"cameras"`
+	Layout    string      `json:"layout"`
+	Fit       Fit         `json:"fit"`
+	LiveTiles int         `json:"live_tiles"`
+	Output    OutputStats `json:"output"`
+}
+
+// Stats returns a snapshot of the grid's counters.
+func (g *Grid) Stats() GridStats {
+	st := g.stream.Stats()
+	_, fps := g.fps.rates()
+	b1, b10 := g.bytes.rates()
+	age := int64(-1)
+	if t := g.lastUnix.Load(); t != 0 {
+		age = time.Since(time.Unix(0, t)).Milliseconds()
+	}
+	return GridStats{
+		Name: g.cfg.Name, Cameras: g.cfg.Cameras, Layout: fmt.Sprintf("%dx%d", g.cfg.Cols, g.cfg.Rows), Fit: g.cfg.Fit,
+		LiveTiles: int(g.liveTiles.Load()),
+		Output: OutputStats{
+			Name: "grid", Path: st.Path, Width: g.cfg.Output.Width, Height: g.cfg.Output.Height,
+			Readers: st.Readers, Frames: g.frames.Load(), BytesOut: st.BytesOut, FPS: fps,
+			Bitrate1s: b1 * 8, Bitrate10s: b10 * 8, LastFrameMs: age,
+		},
+	}
+}
+
+// sinkFor makes the tile sink a camera feeds for slot s.
+func (g *Grid) sinkFor(s *tileSlot) *tileSink {
+	return &tileSink{slot: s, grid: g, fit: g.cfg.Fit, alg: g.cfg.Output.Scale,
+		gate: fpsGate{interval: time.Second / time.Duration(g.cfg.Output.FPS)}}
+}
+
+// stop ends the compositor, unpublishes the stream and frees the pictures.
+// Cameras must have been detached first; a camera still holding a sink finds
+// its tile gone and skips it.
+func (g *Grid) stop() {
+	if g.cancel != nil {
+		g.cancel()
+	}
+	g.wg.Wait()
+	g.release()
+}
+
+func (g *Grid) release() {
+	if g.stream != nil {
+		g.stream.Close()
+		g.stream = nil
+	}
+	for _, s := range g.slots {
+		s.mu.Lock()
+		if s.tile != nil {
+			s.tile.Close()
+			s.tile = nil
+		}
+		s.mu.Unlock()
+	}
+	if g.enc != nil {
+		g.enc.Close()
+		g.enc = nil
+	}
+	if g.canvas != nil {
+		g.canvas.Close()
+		g.canvas = nil
+	}
+}

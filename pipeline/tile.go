@@ -1,0 +1,130 @@
+package pipeline
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/camgate/camgate/transcode"
+)
+
+// Placeholder colour of a tile whose camera is not live: a dark slate, far
+// enough from black (16,128,128) that nobody takes it for a dark scene.
+const (
+	placeholderY  = 56
+	placeholderCb = 150
+	placeholderCr = 112
+)
+
+// tileSlot is one tile of a grid: the latest picture its camera gave, already
+// at the tile's size. The camera writes it, the grid reads it; both only copy
+// pixels while holding mu, never call libav.
+type tileSlot struct {
+	name       string // camera
+	x, y, w, h int    // place in the canvas
+	stall      atomic.Int64
+
+	cam atomic.Pointer[Camera] // nil while the camera does not exist
+
+	mu      sync.Mutex
+	tile    *transcode.Frame // nil once the grid is closed
+	updated time.Time
+}
+
+// live tells whether the tile shows a current picture of a working camera.
+func (s *tileSlot) liveLocked(now time.Time) bool {
+	c := s.cam.Load()
+	return c != nil && s.tile != nil && !s.updated.IsZero() &&
+		State(c.stateNow.Load()) == StateReady && now.Sub(s.updated) < time.Duration(s.stall.Load())
+}
+
+// drawInto copies the tile, or the placeholder, into the canvas.
+func (s *tileSlot) drawInto(canvas *transcode.Frame, now time.Time) (live bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.liveLocked(now) {
+		transcode.Blit(canvas, s.x, s.y, s.tile, 0, 0, s.w, s.h)
+		return true
+	}
+	transcode.FillRect(canvas, s.x, s.y, s.w, s.h, placeholderY, placeholderCb, placeholderCr)
+	return false
+}
+
+// tileSink is a grid's request to a camera: pictures at the grid's frame rate,
+// scaled for one tile. The camera's decoder goroutine owns its scaler.
+type tileSink struct {
+	slot   *tileSlot
+	grid   *Grid
+	fit    Fit
+	alg    transcode.ScaleAlgorithm
+	gate   fpsGate
+	scaler *transcode.Scaler
+
+	// Geometry for the current source size.
+	srcW, srcH int
+	dx, dy     int // where the scaled picture goes in the tile
+	cx, cy     int // where the tile's window starts in the scaled picture (crop)
+	clear      bool
+}
+
+// push scales a decoded picture for the tile and stores it.
+func (t *tileSink) push(f *transcode.Frame) {
+	if !t.gate.accept(f.PTS()) || !t.grid.active() {
+		return
+	}
+	if f.Width() != t.srcW || f.Height() != t.srcH || t.scaler == nil {
+		if !t.configure(f.Width(), f.Height()) {
+			return
+		}
+	}
+	scaled, err := t.scaler.Scale(f)
+	if err != nil {
+		return
+	}
+	now := time.Now()
+	s := t.slot
+	s.mu.Lock()
+	if s.tile != nil {
+		if t.clear {
+			transcode.FillRect(s.tile, 0, 0, s.w, s.h, 16, 128, 128) // letterbox bars
+			t.clear = false
+		}
+		transcode.Blit(s.tile, t.dx, t.dy, scaled, t.cx, t.cy, s.w, s.h)
+		s.updated = now
+	}
+	s.mu.Unlock()
+}
+
+// configure computes where the source goes in the tile and makes the scaler.
+func (t *tileSink) configure(w, h int) bool {
+	t.close()
+	tw, th := t.slot.w, t.slot.h
+	sw, sh := tw, th // stretch
+	switch t.fit {
+	case FitLetterbox, FitCrop:
+		// Scale by the smaller ratio to fit inside, the larger to cover.
+		fitW := w*th > tw*h // the source is wider than the tile
+		if (t.fit == FitLetterbox) == fitW {
+			sw, sh = tw, h*tw/w
+		} else {
+			sw, sh = w*th/h, th
+		}
+	}
+	sw, sh = max(sw&^1, transcode.MinDimension), max(sh&^1, transcode.MinDimension)
+	sc, err := transcode.NewScaler(sw, sh, t.alg)
+	if err != nil {
+		return false
+	}
+	t.scaler, t.srcW, t.srcH = sc, w, h
+	t.dx, t.dy = max((tw-sw)/2, 0)&^1, max((th-sh)/2, 0)&^1
+	t.cx, t.cy = max((sw-tw)/2, 0)&^1, max((sh-th)/2, 0)&^1
+	t.clear = true
+	return true
+}
+
+func (t *tileSink) close() {
+	if t.scaler != nil {
+		t.scaler.Close()
+		t.scaler = nil
+	}
+}
