@@ -34,7 +34,7 @@ test: libav test-deps
 
 ## bench: the Go benchmarks of the hot loop
 bench: libav
-	$(WITH_LIBAV) $(GO) test -run '^$$' -bench . -benchmem -benchtime 300x ./bench/
+	$(WITH_LIBAV) $(GO) test -run '^$$' -bench . -benchmem -benchtime 300x ./bench/ ./pipeline/
 
 ## ffmpeg-program: the ffmpeg program from the same FFmpeg source, for comparisons
 ffmpeg-program:

@@ -318,4 +318,3 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
-

@@ -29,7 +29,7 @@ func TestIngestDropsToNextKeyframe(t *testing.T) {
 		t.Fatalf("drops %d, queued %d; want 2 and 2", got, len(c.queue))
 	}
 	<-c.queue
-	<-c.queue // the decoder catches up
+	<-c.queue   // the decoder catches up
 	send(false) // still dropped: its reference is gone
 	if got := c.queueDrops.Load(); got != 3 || len(c.queue) != 0 {
 		t.Fatalf("after catching up: drops %d, queued %d; want 3 and 0", got, len(c.queue))

@@ -94,10 +94,10 @@ type OutputStats struct {
 	Readers     int     `json:"readers"`
 	Frames      uint64  `json:"frames"`
 	BytesOut    uint64  `json:"bytes_out"`
-	FPS         float64 `json:"fps"`          // frames per second over the last 10 s
-	Bitrate1s   float64 `json:"bitrate_1s"`   // bit/s sent to readers, last second
-	Bitrate10s  float64 `json:"bitrate_10s"`  // bit/s sent to readers, last 10 s
-	Errors      uint64  `json:"errors"`       // scale, encode or send failures
+	FPS         float64 `json:"fps"`           // frames per second over the last 10 s
+	Bitrate1s   float64 `json:"bitrate_1s"`    // bit/s sent to readers, last second
+	Bitrate10s  float64 `json:"bitrate_10s"`   // bit/s sent to readers, last 10 s
+	Errors      uint64  `json:"errors"`        // scale, encode or send failures
 	LastFrameMs int64   `json:"last_frame_ms"` // age of the last frame, -1 if none yet
 }
 

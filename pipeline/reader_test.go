@@ -31,6 +31,8 @@ type reader struct {
 	sizes      map[[2]int]int
 	dec        *transcode.Decoder
 	decodeErrs int
+	frames     int              // decoded pictures
+	lastFrame  *transcode.Frame // a copy of the latest one
 }
 
 // newReader plays url over TCP; decode makes it decode every access unit.
@@ -108,6 +110,14 @@ func (r *reader) onPacket(m *description.Media, pkt *rtp.Packet, decode func(*rt
 				break
 			}
 			r.sizes[[2]int{f.Width(), f.Height()}]++
+			r.frames++
+			if r.lastFrame == nil || r.lastFrame.Width() != f.Width() || r.lastFrame.Height() != f.Height() {
+				if r.lastFrame != nil {
+					r.lastFrame.Close()
+				}
+				r.lastFrame, _ = transcode.NewFrame(f.Width(), f.Height())
+			}
+			transcode.Blit(r.lastFrame, 0, 0, f, 0, 0, f.Width(), f.Height())
 		}
 	}
 }
@@ -149,4 +159,32 @@ func (r *reader) close() {
 		r.dec.Close()
 		r.dec = nil
 	}
+	if r.lastFrame != nil {
+		r.lastFrame.Close()
+		r.lastFrame = nil
+	}
+}
+
+// pixel returns the Y, Cb, Cr of the latest decoded picture at (x, y).
+func (r *reader) pixel(x, y int) [3]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lastFrame == nil {
+		return [3]byte{}
+	}
+	return framePixel(r.lastFrame, x, y)
+}
+
+func framePixel(f *transcode.Frame, x, y int) [3]byte {
+	yp, ys := f.Plane(0)
+	up, us := f.Plane(1)
+	vp, vs := f.Plane(2)
+	return [3]byte{yp[y*ys+x], up[y/2*us+x/2], vp[y/2*vs+x/2]}
+}
+
+// decodedFrames returns the number of pictures decoded so far.
+func (r *reader) decodedFrames() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.frames
 }

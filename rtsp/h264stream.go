@@ -58,6 +58,9 @@ func (s *Server) PublishH264(path string, onReader func()) (*H264Stream, error) 
 // its presentation time, which must not go backwards.
 func (h *H264Stream) WriteAccessUnit(nalus [][]byte, pts time.Duration) error {
 	h.trackParameterSets(nalus)
+	if !h.HasReaders() {
+		return nil // nobody to packetize for
+	}
 	h.mu.Lock()
 	pkts, err := h.enc.Encode(nalus)
 	h.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -75,8 +76,16 @@ type Decoder struct {
 	pkt     *packet
 	frame   Frame
 	waitKey bool
+	open    bool
 	stats   DecoderStats
 }
+
+// liveDecoders counts open decoders, so that tests and diagnostics can check
+// that each camera is decoded once and that no decoder is left behind.
+var liveDecoders atomic.Int64
+
+// LiveDecoders returns the number of decoders open in the process.
+func LiveDecoders() int { return int(liveDecoders.Load()) }
 
 // NewDecoder opens a decoder.
 func NewDecoder(cfg DecoderConfig) (*Decoder, error) {
@@ -135,6 +144,8 @@ func NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 		d.Close()
 		return nil, fmt.Errorf("decoder: open %v: %w", cfg.Codec, err)
 	}
+	d.open = true
+	liveDecoders.Add(1)
 	return d, nil
 }
 
@@ -197,6 +208,10 @@ func (d *Decoder) Stats() DecoderStats { return d.stats }
 
 // Close releases the decoder. It is safe to call more than once.
 func (d *Decoder) Close() error {
+	if d.open {
+		d.open = false
+		liveDecoders.Add(-1)
+	}
 	if d.ctx != nil {
 		d.ctx.Free()
 		d.ctx = nil

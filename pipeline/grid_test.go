@@ -1,0 +1,289 @@
+package pipeline
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/transcode"
+)
+
+// solidClip is 2 s of one Y'CbCr colour at 320x180, a keyframe every 10
+// frames: a pattern that survives any compression, for checking tile places.
+func solidClip(t testing.TB, c [3]byte) rtsptest.Clip {
+	t.Helper()
+	f, err := transcode.NewFrame(320, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Fill(c[0], c[1], c[2])
+	enc, err := transcode.NewEncoder(transcode.EncoderConfig{Width: 320, Height: 180, FPS: 25, GOP: 10, Preset: "ultrafast", CRF: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	var clip rtsptest.Clip
+	for i := 0; i < 50; i++ {
+		f.SetPTS(time.Duration(i) * 40 * time.Millisecond)
+		if err := enc.Send(f); err != nil {
+			t.Fatal(err)
+		}
+		for au, err := enc.Receive(); au != nil || err != nil; au, err = enc.Receive() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			var nalus [][]byte
+			for _, n := range au.NALUs {
+				nalus = append(nalus, append([]byte(nil), n...))
+			}
+			clip.AccessUnits = append(clip.AccessUnits, nalus)
+		}
+	}
+	return clip
+}
+
+var tileColors = [][3]byte{
+	{81, 90, 240},  // red
+	{145, 54, 34},  // green
+	{41, 240, 110}, // blue
+	{210, 16, 146}, // yellow
+}
+
+func near(a, b [3]byte, tol int) bool {
+	for i := range a {
+		if d := int(a[i]) - int(b[i]); d > tol || d < -tol {
+			return false
+		}
+	}
+	return true
+}
+
+// ffmpegGrab decodes one picture of url with Debian's ffmpeg, as raw yuv420p.
+func ffmpegGrab(t *testing.T, url string, w, h int) *transcode.Frame {
+	t.Helper()
+	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", url,
+		"-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-").Output()
+	if err != nil || len(out) != w*h*3/2 {
+		t.Fatalf("ffmpeg grab of %s: %v, %d bytes (want %d)", url, err, len(out), w*h*3/2)
+	}
+	f, err := transcode.NewFrame(w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	off := 0
+	for p, ph := range []int{h, h / 2, h / 2} {
+		pw := w
+		if p > 0 {
+			pw = w / 2
+		}
+		data, stride := f.Plane(p)
+		for r := 0; r < ph; r++ {
+			copy(data[r*stride:r*stride+pw], out[off:off+pw])
+			off += pw
+		}
+	}
+	return f
+}
+
+func TestGridTilesFollowTheirCameras(t *testing.T) {
+	const stall = 2 * time.Second
+	var fakes []*rtsptest.Camera
+	var cams []CameraConfig
+	var names []string
+	for i, c := range tileColors {
+		fake := startFake(t, solidClip(t, c), false)
+		fakes = append(fakes, fake)
+		name := fmt.Sprintf("cam%d", i)
+		names = append(names, name)
+		cams = append(cams, CameraConfig{Name: name, URL: fake.URL(), StallTimeout: stall})
+	}
+	g, err := StartGateway(Config{
+		RTSP:    rtsp.ServerConfig{Address: "127.0.0.1:0"},
+		Cameras: cams,
+		Grids:   []GridConfig{{Name: "wall", Cameras: names}},
+	}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	for _, n := range names {
+		waitState(t, g.Camera(n), StateReady, 10*time.Second)
+	}
+	url := g.Server().URL("grid/wall")
+	r := newReader(t, url, true)
+	r.waitFrames(10, 5*time.Second)
+	centres := [][2]int{{320, 180}, {960, 180}, {320, 540}, {960, 540}}
+	placeholder := [3]byte{placeholderY, placeholderCb, placeholderCr}
+	tilesAre := func(want [][3]byte, grab func(x, y int) [3]byte) error {
+		for i, c := range centres {
+			if got := grab(c[0], c[1]); !near(got, want[i], 12) {
+				return fmt.Errorf("tile %d at %v: Y'CbCr %v, want %v", i, c, got, want[i])
+			}
+		}
+		return nil
+	}
+	waitTiles := func(what string, want [][3]byte, timeout time.Duration) time.Duration {
+		t.Helper()
+		start := time.Now()
+		var err error
+		for time.Since(start) < timeout {
+			if err = tilesAre(want, r.pixel); err == nil {
+				return time.Since(start)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("%s: %v after %v", what, err, timeout)
+		return 0
+	}
+	waitTiles("live", tileColors, 5*time.Second)
+
+	// Debian's ffmpeg sees the same: each camera's colour in its place.
+	f := ffmpegGrab(t, url, 1280, 720)
+	if err := tilesAre(tileColors, func(x, y int) [3]byte { return framePixel(f, x, y) }); err != nil {
+		t.Errorf("ffmpeg: %v", err)
+	}
+
+	// Camera 2 stalls: its tile turns into the placeholder, the others stay.
+	fakes[2].Stall(true)
+	want := append([][3]byte(nil), tileColors...)
+	want[2] = placeholder
+	d := waitTiles("camera 2 stalled", want, stall+2*time.Second)
+	t.Logf("placeholder %v after the stall", d.Round(time.Millisecond))
+	if d > stall+time.Second {
+		t.Errorf("placeholder after %v, want within %v", d, stall+time.Second)
+	}
+	fakes[2].Stall(false)
+	d = waitTiles("camera 2 back", tileColors, 10*time.Second)
+	t.Logf("live again %v after the camera resumed", d.Round(time.Millisecond))
+
+	// Every camera gone: the grid keeps its 15 fps, and its reader.
+	for _, fk := range fakes {
+		fk.Close()
+	}
+	waitTiles("all cameras gone", [][3]byte{placeholder, placeholder, placeholder, placeholder}, stall+2*time.Second)
+	before := r.decodedFrames()
+	time.Sleep(5 * time.Second)
+	n := r.decodedFrames() - before
+	if n < 67 || n > 83 {
+		t.Errorf("%d frames in 5 s with every camera down, want 75 ± 10%%", n)
+	}
+	if st := g.Grid("wall").Stats(); st.Output.Readers != 1 || st.LiveTiles != 0 {
+		t.Errorf("grid stats %+v", st)
+	}
+}
+
+// TestGrid16CamerasOneDecodeEach: a 4x4 grid of 16 cameras opens one camera
+// connection and one decoder per camera, no more.
+func TestGrid16CamerasOneDecodeEach(t *testing.T) {
+	before := transcode.LiveDecoders()
+	var fakes []*rtsptest.Camera
+	var cams []CameraConfig
+	var names []string
+	clip := solidClip(t, tileColors[0])
+	for i := 0; i < 16; i++ {
+		fake := startFake(t, clip, false)
+		fakes = append(fakes, fake)
+		name := fmt.Sprintf("c%02d", i)
+		names = append(names, name)
+		cams = append(cams, CameraConfig{Name: name, URL: fake.URL(), Sub: DefaultSub})
+	}
+	g := startGatewayWithGrids(t, cams, GridConfig{Name: "all", Cameras: names}, GridConfig{Name: "half", Cameras: names[:8]})
+	for _, n := range names {
+		waitState(t, g.Camera(n), StateReady, 15*time.Second)
+	}
+	r1 := newReader(t, g.Server().URL("grid/all"), false)
+	r2 := newReader(t, g.Server().URL("grid/half"), false)
+	r3 := newReader(t, g.Server().URL("c00/sub"), false)
+	for _, r := range []*reader{r1, r2, r3} {
+		r.waitFrames(10, 10*time.Second)
+	}
+	if got := transcode.LiveDecoders() - before; got != 16 {
+		t.Errorf("%d decoders for 16 cameras in two grids and a sub stream, want 16", got)
+	}
+	for i, f := range fakes {
+		if total, open := f.Connections(); total != 1 || open != 1 {
+			t.Errorf("camera %d: %d connections (%d open), want 1", i, total, open)
+		}
+	}
+	if cfg := g.Grid("all").Config(); cfg.Cols != 4 || cfg.Rows != 4 {
+		t.Errorf("layout of 16 cameras: %dx%d, want 4x4", cfg.Cols, cfg.Rows)
+	}
+}
+
+func startGatewayWithGrids(t *testing.T, cams []CameraConfig, grids ...GridConfig) *Gateway {
+	t.Helper()
+	g, err := StartGateway(Config{RTSP: rtsp.ServerConfig{Address: "127.0.0.1:0"}, Cameras: cams, Grids: grids}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	return g
+}
+
+func TestGridLayoutAndFit(t *testing.T) {
+	for n, want := range map[int][2]int{1: {1, 1}, 2: {2, 1}, 3: {2, 2}, 4: {2, 2}, 5: {3, 3}, 9: {3, 3}, 10: {4, 4}, 16: {4, 4}, 17: {5, 5}} {
+		if c, r := AutoLayout(n); c != want[0] || r != want[1] {
+			t.Errorf("AutoLayout(%d) = %dx%d, want %dx%d", n, c, r, want[0], want[1])
+		}
+	}
+	// A 4:3 picture in a 16:9 tile: letterbox keeps it whole with bars at the
+	// sides, crop fills the tile, stretch fills it distorted.
+	slot := &tileSlot{w: 320, h: 180}
+	for _, tc := range []struct {
+		fit            Fit
+		sw, sh, dx, cx int
+	}{
+		{FitLetterbox, 240, 180, 40, 0},
+		{FitCrop, 320, 240, 0, 0},
+		{FitStretch, 320, 180, 0, 0},
+	} {
+		s := &tileSink{slot: slot, fit: tc.fit}
+		if !s.configure(640, 480) {
+			t.Fatalf("%v: configure failed", tc.fit)
+		}
+		w, h := s.scaler.Size()
+		if w != tc.sw || h != tc.sh || s.dx != tc.dx || s.cx != tc.cx {
+			t.Errorf("%v: scaled to %dx%d at dx %d, crop x %d; want %dx%d, %d, %d", tc.fit, w, h, s.dx, s.cx, tc.sw, tc.sh, tc.dx, tc.cx)
+		}
+		if tc.fit == FitCrop && s.cy != 30 {
+			t.Errorf("crop: window starts at y %d, want 30", s.cy)
+		}
+		s.close()
+	}
+}
+
+func TestGridConfigErrors(t *testing.T) {
+	_, err := ParseConfig([]byte(`
+cameras:
+  a: {url: "rtsp://x/a"}
+grids:
+  g1: {cameras: [a, ghost]}
+  g2: {cameras: [a], layout: 3by3}
+  g3: {cameras: [a], fit: squeeze}
+`))
+	for _, want := range []string{`grid g1`, `"ghost" does not exist`, `grid g2`, "layout", `grid g3`, "squeeze"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not mention %q", err, want)
+		}
+	}
+	f, err := ParseConfig([]byte(`
+cameras:
+  a: {url: "rtsp://x/a"}
+  b: {url: "rtsp://x/b"}
+grids:
+  lobby: {cameras: [a, b], layout: 3x1, size: 960x320, fps: 10, fit: crop, bitrate: 1M}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := f.Grids[0]
+	if g.Name != "lobby" || g.Cols != 3 || g.Rows != 1 || g.Fit != FitCrop || g.Output.Width != 960 || g.Output.FPS != 10 || g.Output.Encoder.Bitrate != 1_000_000 {
+		t.Errorf("grid %+v", g)
+	}
+}
