@@ -33,7 +33,7 @@ func decodedFrames(b *testing.B, w, h int) []*transcode.Frame {
 		b.Fatal(err)
 	}
 	defer dec.Close()
-	sc, err := transcode.NewScaler(w, h, transcode.ScaleBilinear)
+	sc, err := transcode.NewScaler(w, h, transcode.ScaleArea)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -95,10 +95,11 @@ func BenchmarkDecode1080p(b *testing.B) {
 	report(b)
 }
 
-// BenchmarkScale1080pTo360p scales decoded 1080p pictures to 640×360.
+// BenchmarkScale1080pTo360p scales decoded 1080p pictures to 640×360 with
+// the default algorithm, area.
 func BenchmarkScale1080pTo360p(b *testing.B) {
 	frames := decodedFrames(b, 1920, 1080)
-	sc, err := transcode.NewScaler(640, 360, transcode.ScaleBilinear)
+	sc, err := transcode.NewScaler(640, 360, transcode.ScaleArea)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -441,7 +441,7 @@ func (c *Camera) decode() {
 			cur = q.sess
 			d, err := transcode.NewDecoder(transcode.DecoderConfig{
 				Codec: cur.codec, ParameterSets: cur.params,
-				Threads: c.cfg.Decoder.Threads, SkipLoopFilter: c.cfg.Decoder.SkipLoopFilter,
+				Threads: c.cfg.Decoder.Threads, SkipLoopFilter: !c.cfg.Decoder.Deblock,
 			})
 			if err != nil {
 				c.log.Error().Err(err).Msg("decoder")

@@ -97,8 +97,8 @@ type fileBackoff struct {
 }
 
 type fileDecoder struct {
-	Threads        int  `yaml:"threads"`
-	SkipLoopFilter bool `yaml:"skip_loop_filter"`
+	Threads int  `yaml:"threads"`
+	Deblock bool `yaml:"deblock"`
 }
 
 // fileOutput is a transcoded output; the scalar "off" disables it.
@@ -324,8 +324,8 @@ func buildCamera(name string, def, fc fileCamera) (CameraConfig, error) {
 	add("backoff.max", err)
 	c.QueueSize = firstInt(fc.QueueSize, def.QueueSize)
 	c.Decoder = DecoderConfig{
-		Threads:        firstInt(fc.Decoder.Threads, def.Decoder.Threads),
-		SkipLoopFilter: fc.Decoder.SkipLoopFilter || def.Decoder.SkipLoopFilter,
+		Threads: firstInt(fc.Decoder.Threads, def.Decoder.Threads),
+		Deblock: fc.Decoder.Deblock || def.Decoder.Deblock,
 	}
 
 	c.Sub, err = buildOutput(DefaultSub, def.Sub, fc.Sub)

@@ -63,6 +63,7 @@ static int cg_send_packet(void *ctx, cg_packet *p) { return avcodec_send_packet(
 static int cg_receive_frame(void *ctx, void *f) { return avcodec_receive_frame(ctx, f); }
 static int cg_send_frame(void *ctx, void *f) { return avcodec_send_frame(ctx, f); }
 static int cg_receive_packet(void *ctx, cg_packet *p) { return avcodec_receive_packet(ctx, p->pkt); }
+static void cg_flush_buffers(void *ctx) { avcodec_flush_buffers(ctx); }
 static int cg_eagain(void) { return AVERROR(EAGAIN); }
 static int cg_frame_corrupt(AVFrame *f) { return (f->flags & AV_FRAME_FLAG_CORRUPT) || f->decode_error_flags; }
 static void cg_frame_set_quality(AVFrame *f, int qscale) { f->quality = qscale * FF_QP2LAMBDA; }
@@ -168,6 +169,8 @@ func sendFrame(cc *astiav.CodecContext, f *astiav.Frame) int {
 func receivePacket(cc *astiav.CodecContext, p *packet) int {
 	return int(C.cg_receive_packet(cc.UnsafePointer(), p.c))
 }
+
+func flushBuffers(cc *astiav.CodecContext) { C.cg_flush_buffers(cc.UnsafePointer()) }
 
 func frameCorrupt(f *astiav.Frame) bool {
 	return C.cg_frame_corrupt((*C.AVFrame)(f.UnsafePointer())) != 0

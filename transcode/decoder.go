@@ -135,7 +135,7 @@ func NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 	defer opts.Free()
 	_ = opts.Set("threads", strconv.Itoa(threads), 0)
 	if cfg.SkipLoopFilter {
-		_ = opts.Set("skip_loop_filter", "nonkey", 0)
+		_ = opts.Set("skip_loop_filter", "nokey", 0)
 	}
 	if cfg.Fast {
 		_ = opts.Set("flags2", "+fast", 0)
@@ -186,7 +186,12 @@ func (d *Decoder) Send(nalus [][]byte, pts time.Duration) error {
 func (d *Decoder) Receive() (*Frame, error) {
 	ret := receiveFrame(d.ctx, d.frame.f)
 	switch {
-	case ret == codeAgain || ret == codeEOF:
+	case ret == codeAgain:
+		return nil, nil
+	case ret == codeEOF:
+		// Drained by Flush: make the decoder usable again, from a keyframe.
+		flushBuffers(d.ctx)
+		d.waitKey = true
 		return nil, nil
 	case ret < 0:
 		d.stats.Errors++
@@ -201,6 +206,16 @@ func (d *Decoder) Receive() (*Frame, error) {
 	}
 	d.stats.Frames++
 	return &d.frame, nil
+}
+
+// Flush asks for the pictures still inside the decoder (multithreaded
+// decoding holds some back); Receive returns them, then nil. Decoding then
+// starts again at the next keyframe.
+func (d *Decoder) Flush() error {
+	if ret := sendPacket(d.ctx, nil); ret < 0 && ret != codeEOF {
+		return avError("decoder: flush", ret)
+	}
+	return nil
 }
 
 // Stats returns the counters.

@@ -91,6 +91,39 @@ func TestDecodeClips(t *testing.T) {
 	}
 }
 
+func TestDecoderFastOptions(t *testing.T) {
+	for _, cfg := range []DecoderConfig{
+		{Codec: H264, SkipLoopFilter: true},
+		{Codec: H264, Fast: true, Threads: 2},
+		{Codec: H265, SkipLoopFilter: true, Fast: true},
+	} {
+		d, err := NewDecoder(cfg)
+		if err != nil {
+			t.Fatalf("%+v: %v", cfg, err)
+		}
+		clip := "reschange.h264"
+		if cfg.Codec == H265 {
+			clip = "cam720p25.hevc"
+		}
+		n := 0
+		decodeAll(t, d, loadClip(t, clip), func(int, *Frame) { n++ })
+		// With two threads, the last frame waits in the pipeline: flush it.
+		if err := d.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		for f, err := d.Receive(); f != nil || err != nil; f, err = d.Receive() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		d.Close()
+		if n != 100 {
+			t.Errorf("%+v: %d frames, want 100", cfg, n)
+		}
+	}
+}
+
 func TestDecoderParameterSetsFromSDP(t *testing.T) {
 	// A camera that sends SPS/PPS only in its SDP: strip them from the stream
 	// and hand them to the decoder at creation.

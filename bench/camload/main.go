@@ -20,20 +20,13 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/bluenviron/gortsplib/v5"
-	"github.com/bluenviron/gortsplib/v5/pkg/base"
-	"github.com/bluenviron/gortsplib/v5/pkg/description"
-	"github.com/bluenviron/gortsplib/v5/pkg/format"
-	"github.com/pion/rtp"
 	"github.com/rs/zerolog"
 
 	"github.com/camgate/camgate/bench"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
-	"github.com/camgate/camgate/rtsp/rtsptest"
 	"github.com/camgate/camgate/transcode"
 )
 
@@ -105,7 +98,7 @@ func measure(n int, d time.Duration, clip string, port int, baseRSS int) (result
 	for i := 0; i < n; i++ {
 		cams = append(cams, pipeline.CameraConfig{
 			Name: fmt.Sprintf("cam%d", i+1),
-			URL:  fmt.Sprintf("rtsp://127.0.0.1:%d/cam%d", port+i, i+1),
+			URL:  bench.FakeCameraURL(port, i),
 			Sub:  pipeline.DefaultSub,
 		})
 	}
@@ -133,9 +126,9 @@ func measure(n int, d time.Duration, clip string, port int, baseRSS int) (result
 
 	time.Sleep(5 * time.Second) // warm-up
 	stats0 := collect(g)
-	cpu0, t0 := cpuSelf(), time.Now()
+	cpu0, t0 := bench.CPUSelf(), time.Now()
 	time.Sleep(d)
-	cpu1, t1 := cpuSelf(), time.Now()
+	cpu1, t1 := bench.CPUSelf(), time.Now()
 	stats1 := collect(g)
 	secs := t1.Sub(t0).Seconds()
 
@@ -167,70 +160,21 @@ func collect(g *pipeline.Gateway) totals {
 // runChild serves n fake cameras and, once the gateway has them, plays each
 // camera's sub stream.
 func runChild(n int, clipPath string, port int, gateway string) error {
-	clip, err := rtsptest.LoadClip(clipPath)
+	stop, err := bench.StartFakeCameras(n, clipPath, port)
 	if err != nil {
 		return err
 	}
+	defer stop()
 	for i := 0; i < n; i++ {
-		c, err := rtsptest.Start(rtsptest.Config{Clip: clip, Path: fmt.Sprintf("cam%d", i+1), Address: fmt.Sprintf("127.0.0.1:%d", port+i)})
+		c, err := bench.Play(fmt.Sprintf("rtsp://%s/cam%d/sub", gateway, i+1))
 		if err != nil {
 			return err
 		}
 		defer c.Close()
 	}
-	for i := 0; i < n; i++ {
-		url := fmt.Sprintf("rtsp://%s/cam%d/sub", gateway, i+1)
-		var cl *gortsplib.Client
-		for try := 0; ; try++ {
-			if cl, err = play(url); err == nil {
-				break
-			}
-			if try == 100 {
-				return fmt.Errorf("%s: %w", url, err)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		defer cl.Close()
-	}
 	fmt.Println("ready")
-	// Run until the parent goes away (stdin closes with it).
-	buf := make([]byte, 1)
-	for {
-		if _, err := os.Stdin.Read(buf); err != nil {
-			time.Sleep(time.Hour)
-		}
-	}
-}
-
-func play(url string) (*gortsplib.Client, error) {
-	u, err := base.ParseURL(url)
-	if err != nil {
-		return nil, err
-	}
-	tcp := gortsplib.ProtocolTCP
-	c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp}
-	if err := c.Start(); err != nil {
-		return nil, err
-	}
-	desc, _, err := c.Describe(u)
-	if err == nil {
-		err = c.SetupAll(desc.BaseURL, desc.Medias)
-	}
-	if err == nil {
-		c.OnPacketRTPAny(func(*description.Media, format.Format, *rtp.Packet) {})
-		_, err = c.Play(nil)
-	}
-	if err != nil {
-		c.Close()
-		return nil, err
-	}
-	return c, nil
-}
-
-func cpuSelf() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	// Run until the parent ends this process.
+	select {}
 }
 
 func rssKB() int {

@@ -160,7 +160,7 @@ func runFFmpeg(ffmpeg, clip string, w, h int, preset string, bitrate int) (resul
 		"-hide_banner", "-nostdin", "-nostats",
 		"-threads", "1", "-f", "h264", "-framerate", "25", "-i", clip,
 		"-filter_threads", "1",
-		"-vf", fmt.Sprintf("scale=%d:%d:flags=bilinear", w, h),
+		"-vf", fmt.Sprintf("scale=%d:%d:flags=area", w, h),
 		"-c:v", "libx264", "-threads", "1", "-preset", preset, "-tune", "zerolatency", "-profile:v", "main",
 		"-b:v", br, "-maxrate", br, "-bufsize", br, "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
 		"-bf", "0", "-forced-idr", "1", "-x264-params", "repeat-headers=1:scenecut=0",
