@@ -47,6 +47,9 @@ type Camera struct {
 	endSession  context.CancelFunc
 	skipBackoff bool
 
+	snapshots chan snapshotRequest
+	snapUntil atomic.Int64 // decode for snapshots until then (UnixNano)
+
 	stateNow atomic.Int32                // state, for readers that must not lock
 	sinks    atomic.Pointer[[]*tileSink] // grid tiles fed from this camera's pictures
 
@@ -103,8 +106,9 @@ func StartCamera(ctx context.Context, cfg CameraConfig, srv *rtsp.Server, log ze
 	}
 	c := &Camera{
 		cfg: cfg, src: src, state: StateConnecting, since: time.Now(),
-		log:   log.With().Str("camera", cfg.Name).Logger(),
-		queue: make(chan queuedAU, cfg.QueueSize),
+		log:       log.With().Str("camera", cfg.Name).Logger(),
+		queue:     make(chan queuedAU, cfg.QueueSize),
+		snapshots: make(chan snapshotRequest, 16),
 	}
 	fail := func(err error) (*Camera, error) {
 		c.closeOutputs()
@@ -254,13 +258,13 @@ func (c *Camera) setState(s State, err error) {
 		c.readyAt = c.since
 	}
 	if err != nil {
-		c.lastErr, c.lastErrAt = rtsp.Redact(err.Error()), time.Now()
+		c.lastErr, c.lastErrAt = rtsp.RedactText(err.Error()), time.Now()
 	}
 }
 
 // needsPixels tells whether any output or grid wants decoded pictures.
 func (c *Camera) needsPixels() bool {
-	if len(c.outs) > 0 {
+	if len(c.outs) > 0 || c.snapshotting() {
 		return true
 	}
 	sinks := c.sinks.Load()
@@ -396,6 +400,12 @@ func (c *Camera) decode() {
 		}
 	}
 	defer closeDecoder()
+	var jpeg *transcode.JPEGEncoder
+	defer func() {
+		if jpeg != nil {
+			jpeg.Close()
+		}
+	}()
 	// The sinks this goroutine has seen, to free the scalers of removed ones.
 	var sinks *[]*tileSink
 	updateSinks := func() {
@@ -470,6 +480,7 @@ func (c *Camera) decode() {
 					t.push(f)
 				}
 			}
+			c.serveSnapshots(f, &jpeg)
 		}
 		s := dec.Stats()
 		c.decodeErrors.Store(errBase + s.Errors)

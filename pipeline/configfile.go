@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -21,6 +22,13 @@ type File struct {
 	Config
 	LogLevel  string
 	LogFormat string
+	API       APIConfig
+}
+
+// APIConfig is where the HTTP API and dashboard listen, and its token.
+type APIConfig struct {
+	Listen string // default "127.0.0.1:9997"; "off" disables the API
+	Token  string
 }
 
 // The configuration file's shape. Every value is optional; a camera inherits
@@ -37,6 +45,11 @@ type fileConfig struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
 	} `yaml:"log"`
+	API struct {
+		Listen    string `yaml:"listen"`
+		Token     string `yaml:"token"`
+		TokenFile string `yaml:"token_file"`
+	} `yaml:"api"`
 	Defaults fileCamera `yaml:"defaults"`
 	Cameras  yaml.Node  `yaml:"cameras"`
 	Grids    yaml.Node  `yaml:"grids"`
@@ -79,6 +92,9 @@ func (g *fileGrid) UnmarshalYAML(n *yaml.Node) error {
 
 type fileCamera struct {
 	URL            string         `yaml:"url"`
+	User           string         `yaml:"user"`
+	Password       string         `yaml:"password"`
+	PasswordFile   string         `yaml:"password_file"`
 	Transport      string         `yaml:"transport"`
 	StallTimeout   string         `yaml:"stall_timeout"`
 	ConnectTimeout string         `yaml:"connect_timeout"`
@@ -205,7 +221,15 @@ func ParseConfig(b []byte) (*File, error) {
 		return nil, err
 	}
 	var errs []error
-	out := &File{LogLevel: fc.Log.Level, LogFormat: fc.Log.Format}
+	applyEnv(&fc, os.Getenv)
+	out := &File{LogLevel: fc.Log.Level, LogFormat: fc.Log.Format, API: APIConfig{Listen: fc.API.Listen, Token: fc.API.Token}}
+	if fc.API.TokenFile != "" {
+		tok, err := readSecret(fc.API.TokenFile)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("api.token_file: %w", err))
+		}
+		out.API.Token = tok
+	}
 	out.RTSP = rtsp.ServerConfig{
 		Address: fc.RTSP.Listen, UDPRTPAddress: fc.RTSP.UDPRTP, UDPRTCPAddress: fc.RTSP.UDPRTCP,
 		User: fc.RTSP.User, Pass: fc.RTSP.Password,
@@ -228,7 +252,8 @@ func ParseConfig(b []byte) (*File, error) {
 			errs = append(errs, fmt.Errorf("camera %s (line %d): %w", name, key.Line, err))
 			continue
 		}
-		cam, err := buildCamera(name, fc.Defaults, fcam)
+		applyCameraEnv(name, &fcam, os.Getenv)
+		cam, err := buildCamera(name, fc.Defaults, fcam, val)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("camera %s (line %d): %w", name, key.Line, err))
 			continue
@@ -249,7 +274,7 @@ func ParseConfig(b []byte) (*File, error) {
 			errs = append(errs, fmt.Errorf("grid %s (line %d): %w", key.Value, key.Line, err))
 			continue
 		}
-		gc, err := buildGrid(key.Value, fg)
+		gc, err := buildGrid(key.Value, fg, val)
 		for _, c := range fg.Cameras {
 			if !cams[c] {
 				err = errors.Join(err, fmt.Errorf("camera %q does not exist", c))
@@ -267,19 +292,19 @@ func ParseConfig(b []byte) (*File, error) {
 	return out, nil
 }
 
-func buildGrid(name string, fg fileGrid) (GridConfig, error) {
+func buildGrid(name string, fg fileGrid, node *yaml.Node) (GridConfig, error) {
 	g := GridConfig{Name: name, Cameras: fg.Cameras}
 	var errs []error
 	if fg.Layout != "" && fg.Layout != "auto" {
 		c, r, err := ParseSize(fg.Layout)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("layout: %q: expected COLSxROWS such as 3x3, or auto", fg.Layout))
+			errs = append(errs, fmt.Errorf("line %d: layout: %q: expected COLSxROWS such as 3x3, or auto", lineOf(node, "layout"), fg.Layout))
 		}
 		g.Cols, g.Rows = c, r
 	}
 	fit, err := ParseFit(fg.Fit)
 	if err != nil {
-		errs = append(errs, err)
+		errs = append(errs, fmt.Errorf("line %d: %w", lineOf(node, "fit"), err))
 	}
 	g.Fit = fit
 	o, err := buildOutput(DefaultGridOutput, &fg.Output)
@@ -290,24 +315,37 @@ func buildGrid(name string, fg fileGrid) (GridConfig, error) {
 	if len(errs) > 0 {
 		return g, errors.Join(errs...)
 	}
-	return g, g.WithDefaults().Validate()
+	if err := g.WithDefaults().Validate(); err != nil {
+		return g, fmt.Errorf("line %d: %w", lineOf(node, ""), err)
+	}
+	return g, nil
 }
 
-func buildCamera(name string, def, fc fileCamera) (CameraConfig, error) {
+func buildCamera(name string, def, fc fileCamera, node *yaml.Node) (CameraConfig, error) {
 	var errs []error
 	add := func(field string, err error) {
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", field, err))
+			errs = append(errs, fmt.Errorf("line %d: %s: %w", lineOf(node, field), field, err))
 		}
 	}
 	if len(fc.Extra) > 0 {
 		for k := range fc.Extra {
-			errs = append(errs, fmt.Errorf("unknown setting %q", k))
+			errs = append(errs, fmt.Errorf("line %d: unknown setting %q", lineOf(node, k), k))
 		}
 	}
 	c := CameraConfig{Name: name, URL: fc.URL}
 	if fc.URL == "" {
-		errs = append(errs, errors.New("url: missing (the camera's rtsp:// address)"))
+		errs = append(errs, fmt.Errorf("line %d: url: missing (the camera's rtsp:// address)", lineOf(node, "")))
+	}
+	if fc.PasswordFile != "" {
+		pw, err := readSecret(fc.PasswordFile)
+		add("password_file", err)
+		fc.Password = pw
+	}
+	if fc.User != "" || fc.Password != "" {
+		u, err := withCredentials(fc.URL, fc.User, fc.Password)
+		add("url", err)
+		c.URL = u
 	}
 	var err error
 	c.Transport, err = rtsp.ParseTransport(firstOf(fc.Transport, def.Transport))
@@ -356,7 +394,10 @@ func buildCamera(name string, def, fc fileCamera) (CameraConfig, error) {
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
-	return c, c.WithDefaults().Validate()
+	if err := c.WithDefaults().Validate(); err != nil {
+		return c, fmt.Errorf("line %d: %w", lineOf(node, ""), err)
+	}
+	return c, nil
 }
 
 // buildOutput layers the camera's settings over the defaults' over base.
@@ -419,6 +460,46 @@ func buildOutput(base OutputConfig, layers ...*fileOutput) (OutputConfig, error)
 		return o, err
 	}
 	return o, o.validate()
+}
+
+// lineOf returns the line of key in mapping node (of the node itself for ""
+// or a missing key).
+func lineOf(node *yaml.Node, key string) int {
+	if node == nil {
+		return 0
+	}
+	for i := 0; key != "" && i+1 < len(node.Content); i += 2 {
+		if node.Content[i].Value == key {
+			return node.Content[i].Line
+		}
+	}
+	return node.Line
+}
+
+// readSecret reads a password or token from a file, without its trailing
+// newline: secrets need not sit in the configuration.
+func readSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// withCredentials puts user and password into a camera URL.
+func withCredentials(raw, user, password string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw, fmt.Errorf("cannot parse the URL to add credentials")
+	}
+	if user == "" && u.User != nil {
+		user = u.User.Username()
+	}
+	if password == "" && u.User != nil {
+		password, _ = u.User.Password()
+	}
+	u.User = url.UserPassword(user, password)
+	return u.String(), nil
 }
 
 func firstOf(a, b string) string {

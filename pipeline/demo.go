@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/camgate/camgate/rtsp/rtsptest"
@@ -147,26 +148,29 @@ type Demo struct {
 }
 
 // StartDemo starts one fake camera per name, on 127.0.0.1, each with its own
-// tint, and returns the camera configurations that pull them through the real
-// network path.
-func StartDemo(names ...string) (*Demo, []CameraConfig, error) {
+// tint, and returns the configuration that pulls them through the real
+// network path (every camera with a sub stream, and a grid of all of them
+// named "demo"), as the text of a configuration file.
+func StartDemo(names ...string) (*Demo, string, error) {
 	d := &Demo{}
-	var cfgs []CameraConfig
+	var b strings.Builder
+	b.WriteString("# The demo: fake cameras inside camgate, pulled over RTSP like real ones.\ncameras:\n")
 	for k, name := range names {
 		clip, err := DemoClip(1280, 720, 25, 8, 0, k*360/max(len(names), 1)+30)
 		if err != nil {
 			d.Close()
-			return nil, nil, fmt.Errorf("demo clip: %w", err)
+			return nil, "", fmt.Errorf("demo clip: %w", err)
 		}
 		cam, err := rtsptest.Start(rtsptest.Config{Clip: clip, Path: name, Audio: true})
 		if err != nil {
 			d.Close()
-			return nil, nil, err
+			return nil, "", err
 		}
 		d.cams = append(d.cams, cam)
-		cfgs = append(cfgs, CameraConfig{Name: name, URL: cam.URL(), Sub: DefaultSub})
+		fmt.Fprintf(&b, "  %s:\n    url: %s\n", name, cam.URL())
 	}
-	return d, cfgs, nil
+	fmt.Fprintf(&b, "grids:\n  demo:\n    cameras: [%s]\n", strings.Join(names, ", "))
+	return d, b.String(), nil
 }
 
 // Cameras returns the fake cameras, in the order of the names given.

@@ -26,9 +26,11 @@ type Gateway struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu    sync.Mutex
-	cams  map[string]*Camera
-	grids map[string]*gridEntry
+	applyMu sync.Mutex // one Apply at a time
+	mu      sync.Mutex
+	cams    map[string]*Camera
+	grids   map[string]*gridEntry
+	rtspCfg rtsp.ServerConfig
 }
 
 // gridEntry is a running grid and the sink each of its slots has in a camera.
@@ -40,40 +42,14 @@ type gridEntry struct {
 // StartGateway starts the server and every camera. If any camera cannot
 // start, nothing is left running and the error names every problem.
 func StartGateway(cfg Config, log zerolog.Logger) (*Gateway, error) {
-	seen := map[string]bool{}
-	var errs []error
-	for _, c := range cfg.Cameras {
-		if seen[c.Name] {
-			errs = append(errs, fmt.Errorf("camera %s: defined twice", c.Name))
-		}
-		seen[c.Name] = true
-		if err := c.WithDefaults().Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("camera %s: %w", c.Name, err))
-		}
-	}
-	gridNames := map[string]bool{}
-	for _, gc := range cfg.Grids {
-		if gridNames[gc.Name] {
-			errs = append(errs, fmt.Errorf("grid %s: defined twice", gc.Name))
-		}
-		gridNames[gc.Name] = true
-		if err := gc.WithDefaults().Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("grid %s: %w", gc.Name, err))
-		}
-		for _, name := range gc.Cameras {
-			if !seen[name] {
-				errs = append(errs, fmt.Errorf("grid %s: camera %s does not exist", gc.Name, name))
-			}
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := validateConfig(cfg); err != nil {
 		return nil, err
 	}
 	srv, err := rtsp.NewServer(cfg.RTSP)
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{srv: srv, log: log, cams: map[string]*Camera{}, grids: map[string]*gridEntry{}}
+	g := &Gateway{srv: srv, log: log, cams: map[string]*Camera{}, grids: map[string]*gridEntry{}, rtspCfg: cfg.RTSP}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	for _, c := range cfg.Cameras {
 		if err := g.AddCamera(c); err != nil {
@@ -89,6 +65,13 @@ func StartGateway(cfg Config, log zerolog.Logger) (*Gateway, error) {
 	}
 	log.Info().Str("rtsp", srv.Addr().String()).Int("cameras", len(cfg.Cameras)).Int("grids", len(cfg.Grids)).Msg("gateway started")
 	return g, nil
+}
+
+func withServerDefaults(c rtsp.ServerConfig) rtsp.ServerConfig {
+	if c.Address == "" {
+		c.Address = ":8554"
+	}
+	return c
 }
 
 // Server returns the RTSP server.

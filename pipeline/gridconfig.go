@@ -33,6 +33,13 @@ func (f Fit) String() string {
 // MarshalText makes fits readable in JSON.
 func (f Fit) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
 
+// UnmarshalText reads a fit's name.
+func (f *Fit) UnmarshalText(b []byte) error {
+	v, err := ParseFit(string(b))
+	*f = v
+	return err
+}
+
 // ParseFit reads "letterbox" (the default, also ""), "stretch" or "crop".
 func ParseFit(s string) (Fit, error) {
 	for i, n := range fitNames {

@@ -1,5 +1,7 @@
 package pipeline
 
+import "fmt"
+
 // State is where a camera is in its life.
 //
 //	connecting → ready → (stalled | failed) → backoff → connecting …
@@ -27,3 +29,14 @@ func (s State) String() string {
 
 // MarshalText makes states readable in JSON.
 func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a state's name.
+func (s *State) UnmarshalText(b []byte) error {
+	for i, n := range stateNames {
+		if n == string(b) {
+			*s = State(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown state %q", b)
+}

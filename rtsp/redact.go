@@ -1,6 +1,9 @@
 package rtsp
 
-import "net/url"
+import (
+	"net/url"
+	"regexp"
+)
 
 // Redact returns rawURL with the password of its user information replaced by
 // "xxxxx", so that camera URLs can be logged and shown. A URL that does not
@@ -17,4 +20,12 @@ func Redact(rawURL string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+var urlInText = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
+
+// RedactText redacts the passwords of every URL inside a message, such as an
+// error that quotes the camera's URL.
+func RedactText(s string) string {
+	return urlInText.ReplaceAllStringFunc(s, Redact)
 }

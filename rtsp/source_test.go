@@ -194,3 +194,14 @@ func TestSourceHungCamera(t *testing.T) {
 		t.Errorf("gave up after %v, want about 1 s", d)
 	}
 }
+
+func TestRedactText(t *testing.T) {
+	in := `camera front: describe: dial rtsp://admin:hunter2@10.0.0.5:554/s1 failed; also rtsps://u:p@h/x.`
+	got := RedactText(in)
+	if strings.Contains(got, "hunter2") || strings.Contains(got, "u:p@") || !strings.Contains(got, "rtsp://admin:xxxxx@10.0.0.5:554/s1") {
+		t.Errorf("RedactText = %q", got)
+	}
+	if got := RedactText("stalled: no video for 5s"); got != "stalled: no video for 5s" {
+		t.Errorf("RedactText changed a message without URLs: %q", got)
+	}
+}

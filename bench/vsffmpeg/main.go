@@ -30,8 +30,8 @@ func main() {
 	var (
 		ffmpeg  = flag.String("ffmpeg", "", "ffmpeg program built from the same libav (default: scripts/ffmpeg.sh --programs)")
 		clip    = flag.String("clip", bench.TestdataDir()+"/cam1080p25.h264", "input clip, raw Annex-B H.264 at 25 fps")
-		loops   = flag.Int("loops", 5, "passes over the clip per run")
-		runs    = flag.Int("runs", 3, "runs of each side; the median is reported")
+		loops   = flag.Int("loops", 10, "passes over the clip per run")
+		runs    = flag.Int("runs", 5, "runs of each side; the median is reported")
 		width   = flag.Int("width", 640, "output width")
 		height  = flag.Int("height", 360, "output height")
 		preset  = flag.String("preset", "veryfast", "x264 preset")

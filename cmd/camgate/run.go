@@ -1,16 +1,19 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/rs/zerolog"
+
+	"github.com/camgate/camgate/api"
 	"github.com/camgate/camgate/pipeline"
 )
 
@@ -21,8 +24,19 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("c", "", "configuration file (default: "+defaultConfig+" if it exists, else the built-in demo)")
 	rtspAddr := fs.String("rtsp", "", "RTSP listen address, overriding the configuration (e.g. :8554)")
+	apiAddr := fs.String("api", "", "API and dashboard listen address, overriding the configuration (\"off\" disables them)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: camgate run [-c camgate.yml] [-rtsp :8554]\n\nRuns the gateway. Without a configuration file it runs four demo cameras and a\ngrid of them, so that rtsp://127.0.0.1:8554/demo/sub and\nrtsp://127.0.0.1:8554/grid/demo play with no camera at hand.\n\n")
+		fmt.Fprintf(stderr, `Usage: camgate run [-c camgate.yml] [-rtsp :8554] [-api 127.0.0.1:9997]
+
+Runs the gateway. Without a configuration file it runs four demo cameras and a
+grid of them, so that rtsp://127.0.0.1:8554/demo/sub and
+rtsp://127.0.0.1:8554/grid/demo play with no camera at hand. The dashboard is
+at http://127.0.0.1:9997/.
+
+SIGINT and SIGTERM stop it cleanly; SIGHUP reloads the configuration file and
+applies only what changed.
+
+`)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -37,21 +51,39 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	var doc *pipeline.ConfigDoc
 	var file *pipeline.File
+	var demo *pipeline.Demo
 	if *cfgPath != "" {
-		f, err := pipeline.LoadFile(*cfgPath)
+		var err error
+		if doc, err = pipeline.LoadConfigDoc(*cfgPath); err == nil {
+			file, err = doc.Parse()
+		}
 		if err != nil {
-			fmt.Fprintf(stderr, "camgate: %v\n", err)
+			fmt.Fprintf(stderr, "camgate: %s: %v\n", *cfgPath, err)
 			return 1
 		}
-		file = f
 	} else {
-		file = &pipeline.File{}
-		file.RTSP.Address = ":8554"
-		file.RTSP.UDPRTPAddress, file.RTSP.UDPRTCPAddress = ":8000", ":8001"
+		d, text, err := pipeline.StartDemo(pipeline.DemoCameras...)
+		if err != nil {
+			fmt.Fprintf(stderr, "camgate: demo: %v\n", err)
+			return 1
+		}
+		demo = d
+		defer demo.Close()
+		if doc, err = pipeline.NewConfigDoc(text); err == nil {
+			file, err = doc.Parse()
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "camgate: demo configuration: %v\n", err)
+			return 1
+		}
 	}
 	if *rtspAddr != "" {
 		file.RTSP.Address = *rtspAddr
+	}
+	if *apiAddr != "" {
+		file.API.Listen = *apiAddr
 	}
 	log, err := newLogger(stderr, file.LogLevel, file.LogFormat)
 	if err != nil {
@@ -59,19 +91,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	routeLibavLogs(log)
-
-	var demo *pipeline.Demo
-	if *cfgPath == "" {
+	if demo != nil {
 		log.Info().Msg("no configuration file: running the demo cameras and grid (see camgate run -h)")
-		d, cams, err := pipeline.StartDemo(pipeline.DemoCameras...)
-		if err != nil {
-			log.Error().Err(err).Msg("demo")
-			return 1
-		}
-		demo = d
-		defer demo.Close()
-		file.Cameras = cams
-		file.Grids = []pipeline.GridConfig{{Name: "demo", Cameras: pipeline.DemoCameras}}
 	}
 
 	gw, err := pipeline.StartGateway(file.Config, log)
@@ -79,25 +100,45 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		log.Error().Err(err).Msg("cannot start")
 		return 1
 	}
+	var srv *api.Server
+	if file.API.Listen != "off" {
+		srv, err = api.New(api.Config{Address: file.API.Listen, Token: file.API.Token, Version: version}, gw, doc, log)
+		if err == nil {
+			err = srv.Start()
+		}
+		if err != nil {
+			gw.Close()
+			log.Error().Err(err).Msg("cannot start")
+			return 1
+		}
+		fmt.Fprintf(stdout, "dashboard http://%s/\n", srv.Addr())
+	}
 	for _, c := range gw.Cameras() {
-		for _, path := range []string{c.Name() + "/main", c.Name() + "/sub"} {
-			if path == c.Name()+"/sub" && !c.Config().Sub.Enabled {
-				continue
-			}
-			fmt.Fprintf(stdout, "stream %s\n", gw.Server().URL(path))
+		fmt.Fprintf(stdout, "stream %s\n", gw.Server().URL(c.Name()+"/main"))
+		if c.Config().Sub.Enabled {
+			fmt.Fprintf(stdout, "stream %s\n", gw.Server().URL(c.Name()+"/sub"))
 		}
 	}
 	for _, g := range gw.Grids() {
 		fmt.Fprintf(stdout, "stream %s\n", gw.Server().URL("grid/"+g.Name()))
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	<-ctx.Done()
-	stop()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	for sig := range sigs {
+		if sig == syscall.SIGHUP {
+			reload(doc, gw, log)
+			continue
+		}
+		break
+	}
 	log.Info().Msg("shutting down")
 	done := make(chan struct{})
 	go func() {
+		if srv != nil {
+			srv.Close()
+		}
 		gw.Close()
 		close(done)
 	}()
@@ -109,4 +150,27 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		log.Error().Msg("shutdown took more than 3 s; exiting anyway")
 		return 1
 	}
+}
+
+// reload applies the configuration file again: only what changed is touched.
+func reload(doc *pipeline.ConfigDoc, gw *pipeline.Gateway, log zerolog.Logger) {
+	if doc.Path() == "" {
+		log.Warn().Msg("SIGHUP: the demo has no configuration file to reload")
+		return
+	}
+	f, err := doc.Reload()
+	if err != nil {
+		log.Error().Err(err).Msg("SIGHUP: configuration not reloaded; the running one stays")
+		return
+	}
+	changes, err := gw.Apply(f.Config)
+	var names []string
+	for _, c := range changes {
+		names = append(names, c.String())
+	}
+	ev := log.Info()
+	if err != nil {
+		ev = log.Warn().Err(err)
+	}
+	ev.Str("changes", strings.Join(names, ", ")).Msg("SIGHUP: configuration reloaded")
 }

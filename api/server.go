@@ -1,0 +1,185 @@
+// Package api is camgate's HTTP interface: the JSON API under /v1/, health
+// and readiness probes, Prometheus metrics and the web dashboard.
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+
+	"github.com/camgate/camgate/pipeline"
+)
+
+// Config configures the API server.
+type Config struct {
+	// Address to listen on. Default "127.0.0.1:9997": only this machine.
+	Address string
+	// Token, when set, is required as "Authorization: Bearer <token>" on
+	// every request but the health probes. Listening beyond loopback without
+	// one is refused.
+	Token string
+	// Version is shown by the dashboard and /v1/version.
+	Version string
+}
+
+// Server serves the API.
+type Server struct {
+	cfg  Config
+	gw   *pipeline.Gateway
+	doc  *pipeline.ConfigDoc
+	log  zerolog.Logger
+	http *http.Server
+	ln   net.Listener
+	done chan struct{}
+	reg  *prometheus.Registry
+}
+
+// New makes the server; Start listens. doc is the configuration document that
+// changes made through the API are applied from and saved to.
+func New(cfg Config, gw *pipeline.Gateway, doc *pipeline.ConfigDoc, log zerolog.Logger) (*Server, error) {
+	if cfg.Address == "" {
+		cfg.Address = "127.0.0.1:9997"
+	}
+	if cfg.Token == "" && !loopback(cfg.Address) {
+		return nil, fmt.Errorf("api: listening on %s, beyond this machine, needs a token (api.token in the configuration): refusing to expose camera control without one", cfg.Address)
+	}
+	s := &Server{cfg: cfg, gw: gw, doc: doc, log: log.With().Str("component", "api").Logger(), done: make(chan struct{})}
+	s.reg = prometheus.NewRegistry()
+	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newCollector(gw))
+	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	return s, nil
+}
+
+// loopback reports whether addr only accepts connections from this machine.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Start listens and serves in the background.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.cfg.Address)
+	if err != nil {
+		return fmt.Errorf("api: listen on %s: %w", s.cfg.Address, err)
+	}
+	s.ln = ln
+	go func() {
+		defer close(s.done)
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error().Err(err).Msg("serve")
+		}
+	}()
+	s.log.Info().Str("address", ln.Addr().String()).Msg("API and dashboard listening")
+	return nil
+}
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Close stops the server, ending open requests after a short grace.
+func (s *Server) Close() error {
+	if s.ln == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := s.http.Shutdown(ctx); err != nil {
+		s.http.Close()
+	}
+	<-s.done
+	return nil
+}
+
+// Handler returns the HTTP handler with every route.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", s.auth(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+	mux.Handle("GET /v1/version", s.auth(http.HandlerFunc(s.version)))
+	mux.Handle("GET /v1/cameras", s.auth(http.HandlerFunc(s.listCameras)))
+	mux.Handle("GET /v1/cameras/{name}", s.auth(http.HandlerFunc(s.getCamera)))
+	mux.Handle("GET /v1/cameras/{name}/snapshot.jpg", s.auth(http.HandlerFunc(s.snapshot)))
+	mux.Handle("POST /v1/cameras", s.auth(http.HandlerFunc(s.putEntry("cameras", true))))
+	mux.Handle("PUT /v1/cameras/{name}", s.auth(http.HandlerFunc(s.putEntry("cameras", false))))
+	mux.Handle("DELETE /v1/cameras/{name}", s.auth(http.HandlerFunc(s.deleteEntry("cameras"))))
+	mux.Handle("GET /v1/grids", s.auth(http.HandlerFunc(s.listGrids)))
+	mux.Handle("GET /v1/grids/{name}", s.auth(http.HandlerFunc(s.getGrid)))
+	mux.Handle("POST /v1/grids", s.auth(http.HandlerFunc(s.putEntry("grids", true))))
+	mux.Handle("PUT /v1/grids/{name}", s.auth(http.HandlerFunc(s.putEntry("grids", false))))
+	mux.Handle("DELETE /v1/grids/{name}", s.auth(http.HandlerFunc(s.deleteEntry("grids"))))
+	mux.Handle("GET /{$}", s.auth(http.HandlerFunc(s.dashboard)))
+	mux.Handle("GET /static/", s.auth(http.StripPrefix("/static/", http.FileServerFS(staticFS))))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+	})
+	return mux
+}
+
+// auth requires the bearer token when one is set. The dashboard's browser
+// passes it as ?token= once, then in a cookie.
+func (s *Server) auth(h http.Handler) http.Handler {
+	if s.cfg.Token == "" {
+		return h
+	}
+	want := []byte(s.cfg.Token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if got == "" {
+			if c, err := r.Cookie("camgate_token"); err == nil {
+				got = c.Value
+			}
+		}
+		if q := r.URL.Query().Get("token"); got == "" && q != "" {
+			got = q
+			http.SetCookie(w, &http.Cookie{Name: "camgate_token", Value: q, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		}
+		if subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="camgate"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong token: send Authorization: Bearer <api.token>")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+type apiError struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, format string, args ...any) {
+	writeJSON(w, status, apiError{Error: fmt.Sprintf(format, args...)})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func (s *Server) version(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"camgate": s.cfg.Version})
+}

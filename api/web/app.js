@@ -1,0 +1,157 @@
+// camgate dashboard: polls the JSON API and keeps one card per camera and
+// grid up to date. Plain JavaScript, no build step, no external resources.
+"use strict";
+
+const REFRESH_MS = 2000;  // stats
+const SNAPSHOT_MS = 5000; // pictures
+
+function fmtRate(bits) {
+  if (!bits) return "0";
+  if (bits >= 1e6) return (bits / 1e6).toFixed(2) + " Mbit/s";
+  return (bits / 1e3).toFixed(0) + " kbit/s";
+}
+
+function fmtAge(ms) {
+  if (ms < 0) return "never";
+  if (ms < 1000) return ms + " ms ago";
+  return (ms / 1000).toFixed(1) + " s ago";
+}
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+async function copyText(text, button) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (e) {
+    // Plain HTTP on another host has no clipboard API: fall back.
+    const t = el("textarea");
+    t.value = text;
+    document.body.appendChild(t);
+    t.select();
+    document.execCommand("copy");
+    t.remove();
+  }
+  button.textContent = "copied";
+  setTimeout(() => (button.textContent = "copy"), 1500);
+}
+
+function urlRow(label, url) {
+  const row = el("div", "url");
+  row.appendChild(el("span", "", label));
+  row.appendChild(el("code", "", url));
+  const b = el("button", "", "copy");
+  b.onclick = () => copyText(url, b);
+  row.appendChild(b);
+  return row;
+}
+
+// card returns the card element for key, creating it with an image if asked.
+function card(container, key, withImage) {
+  let c = document.getElementById(key);
+  if (!c) {
+    c = el("div", "card");
+    c.id = key;
+    if (withImage) {
+      const img = el("img");
+      img.alt = key;
+      c.appendChild(img);
+    }
+    c.appendChild(el("div", "body"));
+    container.appendChild(c);
+  }
+  return c;
+}
+
+function fill(body, title, state, rows, error, urls) {
+  body.textContent = "";
+  const t = el("div", "title");
+  t.appendChild(el("span", "name", title));
+  if (state) t.appendChild(el("span", "state " + state, state));
+  body.appendChild(t);
+  const dl = el("dl");
+  for (const [k, v] of rows) {
+    dl.appendChild(el("dt", "", k));
+    const dd = el("dd", "", v);
+    dd.dataset.field = k;
+    dl.appendChild(dd);
+  }
+  body.appendChild(dl);
+  if (error) body.appendChild(el("div", "error", error));
+  for (const [k, u] of urls) body.appendChild(urlRow(k, u));
+}
+
+function renderCamera(container, cam) {
+  const c = card(container, "camera-" + cam.name, true);
+  c.className = "card " + cam.state;
+  const sub = (cam.outputs || []).find((o) => o.name === "sub");
+  const rows = [
+    ["in", fmtRate(cam.bitrate_in_10s) + ", " + cam.fps_in.toFixed(1) + " fps"],
+    ["last frame", fmtAge(cam.last_frame_ms)],
+    ["reconnects", String(cam.reconnects)],
+    ["decode errors", String(cam.decode_errors) + (cam.queue_drops ? ", " + cam.queue_drops + " dropped" : "")],
+  ];
+  if (cam.main) rows.push(["main out", fmtRate(cam.main.bitrate_10s) + ", " + cam.main.readers + " readers"]);
+  if (sub) rows.push(["sub out", fmtRate(sub.bitrate_10s) + ", " + sub.fps.toFixed(1) + " fps, " + sub.readers + " readers"]);
+  const err = cam.last_error ? "last error (" + new Date(cam.last_error_at).toLocaleTimeString() + "): " + cam.last_error : "";
+  fill(c.querySelector(".body"), cam.name, cam.state, rows, err, Object.entries(cam.urls));
+}
+
+function renderGrid(container, g) {
+  const c = card(container, "grid-" + g.name, false);
+  c.className = "card";
+  const o = g.output;
+  fill(c.querySelector(".body"), g.name, "", [
+    ["layout", g.layout + ", " + o.width + "x" + o.height + ", fit " + g.fit],
+    ["live tiles", g.live_tiles + " of " + g.cameras.length],
+    ["out", fmtRate(o.bitrate_10s) + ", " + o.fps.toFixed(1) + " fps, " + o.readers + " readers"],
+    ["cameras", g.cameras.join(", ")],
+  ], "", [["grid", g.url]]);
+}
+
+// Cards of things that no longer exist are removed.
+function prune(container, keys) {
+  for (const c of Array.from(container.children)) if (!keys.has(c.id)) c.remove();
+}
+
+async function refresh() {
+  try {
+    const [cams, grids] = await Promise.all([
+      fetch("/v1/cameras").then((r) => r.json()),
+      fetch("/v1/grids").then((r) => r.json()),
+    ]);
+    const cc = document.getElementById("cameras");
+    cams.forEach((cam) => renderCamera(cc, cam));
+    prune(cc, new Set(cams.map((c) => "camera-" + c.name)));
+    const gc = document.getElementById("grids");
+    grids.forEach((g) => renderGrid(gc, g));
+    prune(gc, new Set(grids.map((g) => "grid-" + g.name)));
+    const ready = cams.filter((c) => c.state === "ready").length;
+    document.getElementById("summary").textContent =
+      ready + " of " + cams.length + " cameras ready · updated " + new Date().toLocaleTimeString();
+  } catch (e) {
+    document.getElementById("summary").textContent = "camgate unreachable: " + e;
+  }
+}
+
+// Each picture is fetched again only once the previous one has loaded, so a
+// slow link never piles up requests.
+function refreshSnapshots() {
+  for (const img of document.querySelectorAll("#cameras img")) {
+    if (img.dataset.loading) continue;
+    const name = img.closest(".card").id.slice("camera-".length);
+    const next = new Image();
+    img.dataset.loading = "1";
+    next.onload = () => { img.src = next.src; delete img.dataset.loading; };
+    next.onerror = () => { delete img.dataset.loading; };
+    next.src = "/v1/cameras/" + encodeURIComponent(name) + "/snapshot.jpg?width=480&t=" + Date.now();
+  }
+}
+
+refresh().then(refreshSnapshots);
+setInterval(refresh, REFRESH_MS);
+setInterval(refreshSnapshots, SNAPSHOT_MS);

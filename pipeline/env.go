@@ -1,0 +1,52 @@
+package pipeline
+
+import (
+	"strings"
+)
+
+// Environment variables override single values of the configuration file,
+// for containers and secrets managers:
+//
+//	CAMGATE_RTSP_LISTEN, CAMGATE_RTSP_USER, CAMGATE_RTSP_PASSWORD
+//	CAMGATE_API_LISTEN, CAMGATE_API_TOKEN
+//	CAMGATE_LOG_LEVEL, CAMGATE_LOG_FORMAT
+//	CAMGATE_CAMERA_<NAME>_URL, CAMGATE_CAMERA_<NAME>_USER, CAMGATE_CAMERA_<NAME>_PASSWORD
+//
+// <NAME> is the camera's name in upper case with every character that is not
+// a letter or digit replaced by "_" (front-door → FRONT_DOOR).
+func applyEnv(fc *fileConfig, getenv func(string) string) {
+	set := func(dst *string, key string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	set(&fc.RTSP.Listen, "CAMGATE_RTSP_LISTEN")
+	set(&fc.RTSP.User, "CAMGATE_RTSP_USER")
+	set(&fc.RTSP.Password, "CAMGATE_RTSP_PASSWORD")
+	set(&fc.API.Listen, "CAMGATE_API_LISTEN")
+	set(&fc.API.Token, "CAMGATE_API_TOKEN")
+	set(&fc.Log.Level, "CAMGATE_LOG_LEVEL")
+	set(&fc.Log.Format, "CAMGATE_LOG_FORMAT")
+}
+
+func applyCameraEnv(name string, fc *fileCamera, getenv func(string) string) {
+	prefix := "CAMGATE_CAMERA_" + EnvName(name) + "_"
+	for key, dst := range map[string]*string{"URL": &fc.URL, "USER": &fc.User, "PASSWORD": &fc.Password} {
+		if v := getenv(prefix + key); v != "" {
+			*dst = v
+		}
+	}
+}
+
+// EnvName is a camera name as it appears in environment variables.
+func EnvName(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, name)
+}
