@@ -31,7 +31,10 @@ import (
 
 func TestMain(m *testing.M) {
 	transcode.SetLogHandler(transcode.LogError, nil)
-	goleak.VerifyTestMain(m)
+	// The test's own HTTP client keeps idle connections; they are not camgate's.
+	goleak.VerifyTestMain(m,
+		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"))
 }
 
 const (
