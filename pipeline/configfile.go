@@ -337,6 +337,11 @@ func buildCamera(name string, def, fc fileCamera, node *yaml.Node) (CameraConfig
 	if fc.URL == "" {
 		errs = append(errs, fmt.Errorf("line %d: url: missing (the camera's rtsp:// address)", lineOf(node, "")))
 	}
+	if fc.URL != "" {
+		if _, err := rtsp.NewSource(rtsp.SourceConfig{URL: fc.URL}); err != nil {
+			add("url", err)
+		}
+	}
 	if fc.PasswordFile != "" {
 		pw, err := readSecret(fc.PasswordFile)
 		add("password_file", err)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # test-deps.sh — installs, through apt, the third-party programs the tests use
 # as independent clients: ffprobe and ffmpeg from Debian's `ffmpeg` package
-# (they read camgate's RTSP streams; camgate itself never runs them).
+# (they read camgate's RTSP streams; camgate itself never runs them), and
+# Debian's `chromium`, which loads the dashboard in the browser test.
 set -euo pipefail
 log() { printf '[test-deps.sh] %s\n' "$*" >&2; }
 
-pkgs=(ffmpeg)
+pkgs=(ffmpeg chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

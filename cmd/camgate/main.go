@@ -3,6 +3,9 @@
 // Usage:
 //
 //	camgate run [-c camgate.yml]   run the gateway (no file: the built-in demo)
+//	camgate check                  validate and print the effective configuration
+//	camgate snapshot CAMERA        save a camera's picture from a running camgate
+//	camgate health                 exit 0 if a running camgate answers
 //	camgate version                versions of camgate, libav and x264
 package main
 
@@ -29,6 +32,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdVersion(args, stdout, stderr)
 	case "run":
 		return cmdRun(args, stdout, stderr)
+	case "check":
+		return cmdCheck(args, stdout, stderr)
+	case "health":
+		return cmdHealth(args, stdout, stderr)
+	case "snapshot":
+		return cmdSnapshot(args, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -42,7 +51,10 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `camgate — an in-process transcoding gateway for IP cameras
 
 Usage:
-  camgate run [-c camgate.yml]   run the gateway; with no configuration, a demo camera
+  camgate run [-c camgate.yml]   run the gateway; with no configuration, four demo cameras and a grid
+  camgate check [-c camgate.yml] validate a configuration and print it with defaults, passwords hidden
+  camgate snapshot CAMERA        save a camera's picture from a running camgate (-o file, -width N)
+  camgate health [-ready]        exit 0 if a running camgate answers (for container health checks)
   camgate version                print the versions of camgate, libav and x264
   camgate help                   this text
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -51,26 +52,32 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestDemoRunsAndStopsOnSignal runs `camgate run` with no configuration: the
-// demo's sub stream must be readable by ffprobe, and SIGTERM must end the run
-// cleanly, with exit status 0, within 3 s.
-func TestDemoRunsAndStopsOnSignal(t *testing.T) {
-	t.Chdir(t.TempDir()) // no camgate.yml here
-	var out, errb syncBuffer
-	code := make(chan int, 1)
+func freeAddr(t *testing.T) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	l.Close()
-	go func() { code <- run([]string{"run", "-rtsp", addr}, &out, &errb) }()
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestDemoRunsAndStopsOnSignal runs `camgate run` with no configuration: the
+// demo's streams must be readable by ffprobe, `camgate health` and `camgate
+// snapshot` must work against it, and SIGTERM, with a reader connected, must
+// end the run cleanly, with exit status 0, within 3 s, leaving the port free.
+func TestDemoRunsAndStopsOnSignal(t *testing.T) {
+	t.Chdir(t.TempDir()) // no camgate.yml here
+	var out, errb syncBuffer
+	code := make(chan int, 1)
+	addr, apiAddr := freeAddr(t), freeAddr(t)
+	go func() { code <- run([]string{"run", "-rtsp", addr, "-api", apiAddr}, &out, &errb) }()
 
 	url := "rtsp://" + addr + "/demo/sub"
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	var probe []byte
 	for time.Now().Before(deadline) {
-		if strings.Contains(out.String(), url) {
+		if strings.Contains(out.String(), "rtsp://"+addr+"/grid/demo") {
 			var err error
 			probe, err = exec.Command("ffprobe", "-v", "error", "-rtsp_transport", "tcp",
 				"-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0", url).Output()
@@ -83,7 +90,39 @@ func TestDemoRunsAndStopsOnSignal(t *testing.T) {
 	if got := strings.TrimSpace(string(probe)); got != "h264,640,360" {
 		t.Errorf("ffprobe %s: %q, want h264,640,360\nstdout: %s\nstderr: %s", url, got, out.String(), errb.String())
 	}
+	grid, err := exec.Command("ffprobe", "-v", "error", "-rtsp_transport", "tcp",
+		"-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0", "rtsp://"+addr+"/grid/demo").Output()
+	if got := strings.TrimSpace(string(grid)); err != nil || got != "h264,1280,720" {
+		t.Errorf("ffprobe grid/demo: %q %v, want h264,1280,720", got, err)
+	}
 
+	var hout, herr bytes.Buffer
+	if c := run([]string{"health", "-api", apiAddr}, &hout, &herr); c != 0 {
+		t.Errorf("camgate health: exit %d: %s", c, herr.String())
+	}
+	if c := run([]string{"health", "-api", freeAddr(t)}, &hout, &herr); c != 1 {
+		t.Errorf("camgate health against nothing: exit %d, want 1", c)
+	}
+	snap := t.TempDir() + "/demo.jpg"
+	if c := run([]string{"snapshot", "demo", "-api", apiAddr, "-width", "320", "-o", snap}, &hout, &herr); c != 0 {
+		t.Errorf("camgate snapshot: exit %d: %s", c, herr.String())
+	} else if b, err := os.ReadFile(snap); err != nil || len(b) < 1000 || b[0] != 0xff || b[1] != 0xd8 {
+		t.Errorf("snapshot file: %d bytes, %v", len(b), err)
+	}
+
+	// A reader stays connected while the signal comes.
+	reader := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", url, "-f", "null", "-")
+	if err := reader.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Process.Kill()
+	time.Sleep(time.Second)
+
+	select {
+	case c := <-code: // sending SIGTERM now would end the test binary
+		t.Fatalf("camgate run ended early with %d:\n%s", c, errb.String())
+	default:
+	}
 	start := time.Now()
 	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -98,5 +137,63 @@ func TestDemoRunsAndStopsOnSignal(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("camgate run did not end within 5 s of SIGTERM")
+	}
+	for _, a := range []string{addr, apiAddr} {
+		l, err := net.Listen("tcp", a)
+		if err != nil {
+			t.Errorf("port %s still taken after shutdown: %v", a, err)
+			continue
+		}
+		l.Close()
+	}
+	reader.Wait() // the reader sees the end of the stream
+}
+
+func TestCheck(t *testing.T) {
+	dir := t.TempDir()
+	pwFile := dir + "/pw"
+	os.WriteFile(pwFile, []byte("s3cret\n"), 0o600)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cfg := dir + "/camgate.yml"
+	os.WriteFile(cfg, []byte(`rtsp:
+  listen: `+busy.Addr().String()+`
+api:
+  listen: off
+cameras:
+  front:
+    url: rtsp://admin:hunter2@10.0.0.5/s1
+  back:
+    url: rtsp://10.0.0.6/s1
+    user: admin
+    password_file: `+pwFile+`
+`), 0o600)
+	var out, errb bytes.Buffer
+	c := run([]string{"check", "-c", cfg}, &out, &errb)
+	if c != 1 || !strings.Contains(errb.String(), "port in use") {
+		t.Errorf("check with a busy port: exit %d, stderr %q", c, errb.String())
+	}
+	for _, want := range []string{"front:", "url: rtsp://admin:xxxxx@10.0.0.5/s1", "back:", "url: rtsp://admin:xxxxx@10.0.0.6/s1", "size: 640x360", "stall_timeout: 5s"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, secret := range []string{"hunter2", "s3cret"} {
+		if strings.Contains(out.String()+errb.String(), secret) {
+			t.Errorf("check shows the password %q", secret)
+		}
+	}
+	out.Reset()
+	errb.Reset()
+	if c := run([]string{"check", "-c", cfg, "-ports=false"}, &out, &errb); c != 0 {
+		t.Errorf("check without the port test: exit %d: %s", c, errb.String())
+	}
+	os.WriteFile(cfg, []byte("cameras:\n  x:\n    url: ftp://nope\n    sub: {size: 1x1}\n"), 0o600)
+	errb.Reset()
+	if c := run([]string{"check", "-c", cfg}, &out, &errb); c != 1 || !strings.Contains(errb.String(), "line 3") || !strings.Contains(errb.String(), "line 4") {
+		t.Errorf("invalid file: exit %d, stderr %q: want both problems with their lines", c, errb.String())
 	}
 }

@@ -1,0 +1,159 @@
+package api
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/camgate/camgate/pipeline"
+	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/rtsp/rtsptest"
+)
+
+// chromium runs Debian's Chromium headless on url and returns the page's DOM
+// after its scripts ran, or saves a screenshot when shot is set.
+func chromium(t *testing.T, url, shot string) string {
+	t.Helper()
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("Debian's chromium is not installed: run `make test-deps` (scripts/test-deps.sh)")
+	}
+	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+		"--user-data-dir=" + t.TempDir(), "--virtual-time-budget=6000", "--window-size=1280,1000"}
+	if shot != "" {
+		args = append(args, "--screenshot="+shot)
+	} else {
+		args = append(args, "--dump-dom")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, append(args, url)...).Output()
+	if err != nil {
+		t.Fatalf("chromium %s: %v", url, err)
+	}
+	return string(out)
+}
+
+// cardOf cuts one card out of the dumped DOM.
+func cardOf(dom, id string) string {
+	i := strings.Index(dom, `id="`+id+`"`)
+	if i < 0 {
+		return ""
+	}
+	rest := dom[i:]
+	if j := strings.Index(rest[1:], `<div class="card`); j >= 0 {
+		return rest[:j+1]
+	}
+	return rest
+}
+
+var inField = regexp.MustCompile(`data-field="in">([^<]*)<`)
+
+// TestDashboardInChromium loads the dashboard in a real browser: both cameras'
+// cards with their pictures, bitrates that move, and a camera's failure shown
+// within 10 s.
+func TestDashboardInChromium(t *testing.T) {
+	var fakes []*rtsptest.Camera
+	var cams []pipeline.CameraConfig
+	for i, hue := range []int{30, 210} {
+		clip, err := pipeline.DemoClip(320, 180, 25, 2, 10, hue)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake, err := rtsptest.Start(rtsptest.Config{Clip: clip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(fake.Close)
+		fakes = append(fakes, fake)
+		cams = append(cams, pipeline.CameraConfig{Name: []string{"porch", "yard"}[i], URL: fake.URL(), Sub: pipeline.DefaultSub, StallTimeout: 2 * time.Second})
+	}
+	gw, err := pipeline.StartGateway(pipeline.Config{RTSP: rtsp.ServerConfig{Address: "127.0.0.1:0"}, Cameras: cams,
+		Grids: []pipeline.GridConfig{{Name: "both", Cameras: []string{"porch", "yard"}}}}, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	doc, _ := pipeline.NewConfigDoc("cameras: {}")
+	srv, err := New(Config{Address: "127.0.0.1:0", Version: "test"}, gw, doc, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	url := "http://" + srv.Addr().String() + "/"
+	time.Sleep(3 * time.Second) // let the cameras connect and the rates fill
+
+	dom := chromium(t, url, "")
+	first := map[string]string{}
+	for _, name := range []string{"porch", "yard"} {
+		card := cardOf(dom, "camera-"+name)
+		if card == "" {
+			t.Fatalf("no card for %s in the page:\n%s", name, dom)
+		}
+		if !strings.Contains(card, "snapshot.jpg") || !strings.Contains(card, `class="state ready"`) {
+			t.Errorf("%s's card has no picture or is not ready:\n%s", name, card)
+		}
+		if !strings.Contains(card, "rtsp://") || !strings.Contains(card, "/"+name+"/sub") {
+			t.Errorf("%s's card lacks its stream URLs", name)
+		}
+		m := inField.FindStringSubmatch(card)
+		if m == nil || strings.HasPrefix(m[1], "0,") {
+			t.Errorf("%s's card shows no input bitrate: %v", name, m)
+		} else {
+			first[name] = m[1]
+		}
+	}
+	if !strings.Contains(cardOf(dom, "grid-both"), "rtsp://") {
+		t.Error("no grid card")
+	}
+
+	// Rates move: a second look shows other figures.
+	time.Sleep(2 * time.Second)
+	dom = chromium(t, url, "")
+	changed := false
+	for name, v := range first {
+		if m := inField.FindStringSubmatch(cardOf(dom, "camera-"+name)); m != nil && m[1] != v {
+			changed = true
+		}
+	}
+	if !changed {
+		t.Errorf("bitrates did not change between two loads: %v", first)
+	}
+
+	// The yard camera dies: its card shows it within 10 s.
+	fakes[1].Close()
+	start := time.Now()
+	for {
+		card := cardOf(chromium(t, url, ""), "camera-yard")
+		if !strings.Contains(card, `class="state ready"`) && strings.Contains(card, `class="error"`) {
+			t.Logf("failure shown %v after the camera stopped", time.Since(start).Round(100*time.Millisecond))
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("the yard card still looks healthy 10 s after its camera stopped:\n%s", card)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "bin", "test-artifacts")
+	os.MkdirAll(dir, 0o755)
+	shot := filepath.Join(dir, "dashboard.png")
+	chromium(t, url, shot)
+	if st, err := os.Stat(shot); err != nil || st.Size() < 10_000 {
+		t.Errorf("screenshot %s: %v", shot, err)
+	}
+	t.Logf("screenshot: %s", shot)
+}
