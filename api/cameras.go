@@ -120,6 +120,10 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) {
 		}
 		width = n
 	}
+	if st := c.Stats().State; st != pipeline.StateReady {
+		writeError(w, http.StatusServiceUnavailable, "camera %s is %s: no picture", c.Name(), st)
+		return
+	}
 	// A camera that was not decoding starts at its next keyframe: allow for
 	// a long GOP.
 	ctx, cancel := context.WithTimeout(r.Context(), 8*time.Second)

@@ -171,9 +171,20 @@ func (g *Grid) Stats() GridStats {
 	if t := g.lastUnix.Load(); t != 0 {
 		age = time.Since(time.Unix(0, t)).Milliseconds()
 	}
+	live := int(g.liveTiles.Load())
+	if !g.watched.Load() {
+		// Nothing is composed while nobody watches: count the cameras that
+		// would show a picture.
+		live = 0
+		for _, s := range g.slots {
+			if c := s.cam.Load(); c != nil && State(c.stateNow.Load()) == StateReady {
+				live++
+			}
+		}
+	}
 	return GridStats{
 		Name: g.cfg.Name, Cameras: g.cfg.Cameras, Layout: fmt.Sprintf("%dx%d", g.cfg.Cols, g.cfg.Rows), Fit: g.cfg.Fit,
-		LiveTiles: int(g.liveTiles.Load()),
+		LiveTiles: live,
 		Output: OutputStats{
 			Name: "grid", Path: st.Path, Width: g.cfg.Output.Width, Height: g.cfg.Output.Height,
 			Readers: st.Readers, Frames: g.frames.Load(), BytesOut: st.BytesOut, FPS: fps,

@@ -5,6 +5,12 @@
 const REFRESH_MS = 2000;  // stats
 const SNAPSHOT_MS = 5000; // pictures
 
+function fmtOut(o) {
+  if (!o.readers) return "idle (no readers)";
+  return fmtRate(o.bitrate_10s) + (o.fps !== undefined && o.name !== "main" ? ", " + o.fps.toFixed(1) + " fps" : "") +
+    ", " + o.readers + (o.readers === 1 ? " reader" : " readers");
+}
+
 function fmtRate(bits) {
   if (!bits) return "0";
   if (bits >= 1e6) return (bits / 1e6).toFixed(2) + " Mbit/s";
@@ -58,7 +64,7 @@ function card(container, key, withImage) {
     c.id = key;
     if (withImage) {
       const img = el("img");
-      img.alt = key;
+      img.alt = "";
       c.appendChild(img);
     }
     c.appendChild(el("div", "body"));
@@ -88,15 +94,14 @@ function fill(body, title, state, rows, error, urls) {
 function renderCamera(container, cam) {
   const c = card(container, "camera-" + cam.name, true);
   c.className = "card " + cam.state;
-  const sub = (cam.outputs || []).find((o) => o.name === "sub");
   const rows = [
     ["in", fmtRate(cam.bitrate_in_10s) + ", " + cam.fps_in.toFixed(1) + " fps"],
     ["last frame", fmtAge(cam.last_frame_ms)],
     ["reconnects", String(cam.reconnects)],
     ["decode errors", String(cam.decode_errors) + (cam.queue_drops ? ", " + cam.queue_drops + " dropped" : "")],
   ];
-  if (cam.main) rows.push(["main out", fmtRate(cam.main.bitrate_10s) + ", " + cam.main.readers + " readers"]);
-  if (sub) rows.push(["sub out", fmtRate(sub.bitrate_10s) + ", " + sub.fps.toFixed(1) + " fps, " + sub.readers + " readers"]);
+  if (cam.main) rows.push(["main out", fmtOut(cam.main)]);
+  for (const o of cam.outputs || []) rows.push([o.name + " out", fmtOut(o)]);
   const err = cam.last_error ? "last error (" + new Date(cam.last_error_at).toLocaleTimeString() + "): " + cam.last_error : "";
   fill(c.querySelector(".body"), cam.name, cam.state, rows, err, Object.entries(cam.urls));
 }
@@ -108,7 +113,7 @@ function renderGrid(container, g) {
   fill(c.querySelector(".body"), g.name, "", [
     ["layout", g.layout + ", " + o.width + "x" + o.height + ", fit " + g.fit],
     ["live tiles", g.live_tiles + " of " + g.cameras.length],
-    ["out", fmtRate(o.bitrate_10s) + ", " + o.fps.toFixed(1) + " fps, " + o.readers + " readers"],
+    ["out", fmtOut(o)],
     ["cameras", g.cameras.join(", ")],
   ], "", [["grid", g.url]]);
 }
@@ -138,17 +143,25 @@ async function refresh() {
   }
 }
 
-// Each picture is fetched again only once the previous one has loaded, so a
-// slow link never piles up requests.
+// Each picture is fetched again only once the previous one has arrived, so a
+// slow link never piles up requests; it is shown from memory (a blob), so the
+// card never flickers while the next one loads.
 function refreshSnapshots() {
   for (const img of document.querySelectorAll("#cameras img")) {
     if (img.dataset.loading) continue;
+    if (!img.closest(".card").classList.contains("ready")) continue; // no picture to get
     const name = img.closest(".card").id.slice("camera-".length);
-    const next = new Image();
     img.dataset.loading = "1";
-    next.onload = () => { img.src = next.src; delete img.dataset.loading; };
-    next.onerror = () => { delete img.dataset.loading; };
-    next.src = "/v1/cameras/" + encodeURIComponent(name) + "/snapshot.jpg?width=480&t=" + Date.now();
+    fetch("/v1/cameras/" + encodeURIComponent(name) + "/snapshot.jpg?width=480")
+      .then((r) => (r.ok ? r.blob() : Promise.reject(r.status)))
+      .then((blob) => {
+        const old = img.src;
+        img.onload = () => { img.dataset.loaded = "1"; };
+        img.src = URL.createObjectURL(blob);
+        if (old.startsWith("blob:")) URL.revokeObjectURL(old);
+      })
+      .catch(() => {})
+      .finally(() => { delete img.dataset.loading; });
   }
 }
 
