@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -10,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/camgate/camgate/pipeline"
+	"github.com/camgate/camgate/rtsp/rtsptest"
 )
 
 func TestVersion(t *testing.T) {
@@ -195,5 +200,84 @@ cameras:
 	errb.Reset()
 	if c := run([]string{"check", "-c", cfg}, &out, &errb); c != 1 || !strings.Contains(errb.String(), "line 3") || !strings.Contains(errb.String(), "line 4") {
 		t.Errorf("invalid file: exit %d, stderr %q: want both problems with their lines", c, errb.String())
+	}
+}
+
+// TestSIGHUPReloadsOnlyWhatChanged: a camera added to the file appears after
+// SIGHUP, and the camera already running is not reconnected.
+func TestSIGHUPReloadsOnlyWhatChanged(t *testing.T) {
+	var fakes []*rtsptest.Camera
+	for i := 0; i < 2; i++ {
+		clip, err := pipeline.DemoClip(320, 180, 25, 2, 10, 100*i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := rtsptest.Start(rtsptest.Config{Clip: clip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		fakes = append(fakes, f)
+	}
+	dir := t.TempDir()
+	cfg := dir + "/camgate.yml"
+	addr, apiAddr := freeAddr(t), freeAddr(t)
+	base := "rtsp:\n  listen: " + addr + "\napi:\n  listen: " + apiAddr + "\ncameras:\n  one:\n    url: " + fakes[0].URL() + "\n"
+	os.WriteFile(cfg, []byte(base), 0o600)
+	var out, errb syncBuffer
+	code := make(chan int, 1)
+	go func() { code <- run([]string{"run", "-c", cfg}, &out, &errb) }()
+
+	cameras := func() map[string]uint64 {
+		res, err := http.Get("http://" + apiAddr + "/v1/cameras")
+		if err != nil {
+			return nil
+		}
+		defer res.Body.Close()
+		var list []struct {
+			Name       string `json:"name"`
+			State      string `json:"state"`
+			Reconnects uint64 `json:"reconnects"`
+		}
+		json.NewDecoder(res.Body).Decode(&list)
+		m := map[string]uint64{}
+		for _, c := range list {
+			if c.State == "ready" {
+				m[c.Name] = c.Reconnects
+			}
+		}
+		return m
+	}
+	waitFor := func(what string, ok func(map[string]uint64) bool) map[string]uint64 {
+		deadline := time.Now().Add(15 * time.Second)
+		for time.Now().Before(deadline) {
+			if m := cameras(); ok(m) {
+				return m
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("%s: cameras %v\n%s", what, cameras(), errb.String())
+		return nil
+	}
+	waitFor("first camera ready", func(m map[string]uint64) bool { _, ok := m["one"]; return ok })
+	os.WriteFile(cfg, []byte(base+"  two:\n    url: "+fakes[1].URL()+"\n"), 0o600)
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	m := waitFor("second camera after SIGHUP", func(m map[string]uint64) bool { _, ok := m["two"]; return ok })
+	if m["one"] != 0 {
+		t.Errorf("camera one reconnected %d times: the reload touched it", m["one"])
+	}
+	if total, _ := fakes[0].Sessions(); total != 1 {
+		t.Errorf("camera one's fake saw %d sessions, want 1", total)
+	}
+	select {
+	case c := <-code:
+		t.Fatalf("run ended early with %d:\n%s", c, errb.String())
+	default:
+	}
+	syscall.Kill(syscall.Getpid(), syscall.SIGTERM)
+	if c := <-code; c != 0 {
+		t.Errorf("exit %d", c)
 	}
 }
