@@ -103,7 +103,7 @@ func newFixture(t *testing.T) *fixture {
 	fx := &fixture{t: t, logs: &syncBuffer{}}
 	t.Cleanup(http.DefaultClient.CloseIdleConnections) // no keep-alive goroutine outlives the test
 	var yml strings.Builder
-	yml.WriteString("# cameras of the test\nrtsp:\n  listen: 127.0.0.1:0\ncameras:\n")
+	yml.WriteString("# cameras of the test\nrtsp:\n  listen: 127.0.0.1:0\n  udp_rtp: off\ncameras:\n")
 	for i, c := range [][3]byte{{81, 90, 240}, {145, 54, 34}, {41, 240, 110}} {
 		fake, err := rtsptest.Start(rtsptest.Config{Clip: solid(t, c[0], c[1], c[2])})
 		if err != nil {

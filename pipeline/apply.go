@@ -139,6 +139,9 @@ func validateConfig(cfg Config) error {
 			errs = append(errs, fmt.Errorf("camera %s: %w", c.Name, err))
 		}
 	}
+	for _, name := range cfg.Disabled {
+		seen[name] = true
+	}
 	gridNames := map[string]bool{}
 	for _, gc := range cfg.Grids {
 		if gridNames[gc.Name] {

@@ -253,6 +253,9 @@ func (c *Camera) setState(s State, err error) {
 	if c.state != s {
 		c.state, c.since = s, time.Now()
 		c.stateNow.Store(int32(s))
+		if s == StateReady {
+			c.log.Info().Msg("camera ready: video flowing")
+		}
 	}
 	if s == StateReady {
 		c.readyAt = c.since

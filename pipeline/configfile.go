@@ -95,6 +95,7 @@ type fileCamera struct {
 	User           string         `yaml:"user"`
 	Password       string         `yaml:"password"`
 	PasswordFile   string         `yaml:"password_file"`
+	Enabled        *bool          `yaml:"enabled"`
 	Transport      string         `yaml:"transport"`
 	StallTimeout   string         `yaml:"stall_timeout"`
 	ConnectTimeout string         `yaml:"connect_timeout"`
@@ -237,7 +238,10 @@ func ParseConfig(b []byte) (*File, error) {
 	if out.RTSP.Address == "" {
 		out.RTSP.Address = ":8554"
 	}
-	if fc.RTSP.UDPRTP == "" && fc.RTSP.UDPRTCP == "" {
+	switch {
+	case fc.RTSP.UDPRTP == "off" || fc.RTSP.UDPRTCP == "off":
+		out.RTSP.UDPRTPAddress, out.RTSP.UDPRTCPAddress = "", "" // readers use TCP only
+	case fc.RTSP.UDPRTP == "" && fc.RTSP.UDPRTCP == "":
 		out.RTSP.UDPRTPAddress, out.RTSP.UDPRTCPAddress = ":8000", ":8001"
 	}
 
@@ -256,6 +260,10 @@ func ParseConfig(b []byte) (*File, error) {
 		cam, err := buildCamera(name, fc.Defaults, fcam, val)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("camera %s (line %d): %w", name, key.Line, err))
+			continue
+		}
+		if fcam.Enabled != nil && !*fcam.Enabled {
+			out.Disabled = append(out.Disabled, name) // checked, kept, not started
 			continue
 		}
 		out.Cameras = append(out.Cameras, cam)

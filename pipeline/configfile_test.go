@@ -135,3 +135,16 @@ cameras:
 		t.Errorf("EnvName = %q", EnvName("front-door.2"))
 	}
 }
+
+func TestDisabledCamera(t *testing.T) {
+	f, err := ParseConfig([]byte("cameras:\n  a: {url: rtsp://h/a}\n  b: {url: rtsp://h/b, enabled: false}\ngrids:\n  g: {cameras: [a, b]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Cameras) != 1 || f.Cameras[0].Name != "a" || len(f.Disabled) != 1 || f.Disabled[0] != "b" {
+		t.Errorf("cameras %v, disabled %v", f.Cameras, f.Disabled)
+	}
+	if err := validateConfig(f.Config); err != nil {
+		t.Errorf("a grid with a disabled camera: %v", err)
+	}
+}

@@ -17,6 +17,10 @@ type Config struct {
 	RTSP    rtsp.ServerConfig
 	Cameras []CameraConfig
 	Grids   []GridConfig
+
+	// Disabled names cameras that are configured but switched off
+	// (enabled: false): grids may list them, and show placeholders.
+	Disabled []string
 }
 
 // Gateway owns the RTSP server and the cameras.

@@ -222,7 +222,7 @@ func TestSIGHUPReloadsOnlyWhatChanged(t *testing.T) {
 	dir := t.TempDir()
 	cfg := dir + "/camgate.yml"
 	addr, apiAddr := freeAddr(t), freeAddr(t)
-	base := "rtsp:\n  listen: " + addr + "\napi:\n  listen: " + apiAddr + "\ncameras:\n  one:\n    url: " + fakes[0].URL() + "\n"
+	base := "rtsp:\n  listen: " + addr + "\n  udp_rtp: off\napi:\n  listen: " + apiAddr + "\ncameras:\n  one:\n    url: " + fakes[0].URL() + "\n"
 	os.WriteFile(cfg, []byte(base), 0o600)
 	var out, errb syncBuffer
 	code := make(chan int, 1)

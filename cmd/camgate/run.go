@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -95,6 +96,12 @@ applies only what changed.
 		log.Info().Msg("no configuration file: running the demo cameras and grid (see camgate run -h)")
 	}
 
+	if rtpAddr, rtcpAddr := file.RTSP.UDPRTPAddress, file.RTSP.UDPRTCPAddress; rtpAddr != "" && !udpFree(rtpAddr, rtcpAddr) {
+		// UDP is an option for readers; TCP always works. Do not refuse to
+		// start over it, say it.
+		log.Warn().Str("rtp", rtpAddr).Str("rtcp", rtcpAddr).Msg("UDP ports for readers are taken: readers will use TCP only")
+		file.RTSP.UDPRTPAddress, file.RTSP.UDPRTCPAddress = "", ""
+	}
 	gw, err := pipeline.StartGateway(file.Config, log)
 	if err != nil {
 		log.Error().Err(err).Msg("cannot start")
@@ -126,12 +133,27 @@ applies only what changed.
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
-	for sig := range sigs {
-		if sig == syscall.SIGHUP {
+	// The file is also watched: an edit applies within 2 s, without a signal.
+	// (Polling its size and time survives editors that replace the file.)
+	watch := time.NewTicker(2 * time.Second)
+	defer watch.Stop()
+	stamp := fileStamp(doc.Path())
+loop:
+	for {
+		select {
+		case sig := <-sigs:
+			if sig != syscall.SIGHUP {
+				break loop
+			}
 			reload(doc, gw, log)
-			continue
+			stamp = fileStamp(doc.Path())
+		case <-watch.C:
+			if st := fileStamp(doc.Path()); st != stamp {
+				stamp = st
+				log.Info().Str("file", doc.Path()).Msg("configuration file changed")
+				reload(doc, gw, log)
+			}
 		}
-		break
 	}
 	log.Info().Msg("shutting down")
 	done := make(chan struct{})
@@ -152,15 +174,39 @@ applies only what changed.
 	}
 }
 
+// udpFree reports whether both UDP addresses can be bound.
+func udpFree(addrs ...string) bool {
+	for _, a := range addrs {
+		pc, err := net.ListenPacket("udp", a)
+		if err != nil {
+			return false
+		}
+		pc.Close()
+	}
+	return true
+}
+
+// fileStamp identifies a version of a file by its size and modification time.
+func fileStamp(path string) string {
+	if path == "" {
+		return ""
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprint(st.Size(), st.ModTime().UnixNano())
+}
+
 // reload applies the configuration file again: only what changed is touched.
 func reload(doc *pipeline.ConfigDoc, gw *pipeline.Gateway, log zerolog.Logger) {
 	if doc.Path() == "" {
-		log.Warn().Msg("SIGHUP: the demo has no configuration file to reload")
+		log.Warn().Msg("reload: the demo has no configuration file")
 		return
 	}
 	f, err := doc.Reload()
 	if err != nil {
-		log.Error().Err(err).Msg("SIGHUP: configuration not reloaded; the running one stays")
+		log.Error().Err(err).Msg("reload: configuration not applied; the running one stays")
 		return
 	}
 	changes, err := gw.Apply(f.Config)
@@ -172,5 +218,5 @@ func reload(doc *pipeline.ConfigDoc, gw *pipeline.Gateway, log zerolog.Logger) {
 	if err != nil {
 		ev = log.Warn().Err(err)
 	}
-	ev.Str("changes", strings.Join(names, ", ")).Msg("SIGHUP: configuration reloaded")
+	ev.Str("changes", strings.Join(names, ", ")).Msg("reload: configuration applied")
 }
