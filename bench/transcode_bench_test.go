@@ -72,27 +72,36 @@ func decodedFrames(b *testing.B, w, h int) []*transcode.Frame {
 	return frames
 }
 
-// BenchmarkDecode1080p decodes the 1080p25 clip on one thread.
+// BenchmarkDecode1080p decodes the 1080p25 clip on one thread, with every
+// picture deblocked, and with keyframes only deblocked (camgate's default,
+// see quality_test.go).
 func BenchmarkDecode1080p(b *testing.B) {
 	aus := loadB(b)
-	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: transcode.H264})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer dec.Close()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := dec.Send(aus[i%len(aus)], time.Duration(i)*40*time.Millisecond); err != nil {
-			b.Fatal(err)
-		}
-		for f, err := dec.Receive(); f != nil || err != nil; f, err = dec.Receive() {
+	for _, tc := range []struct {
+		name string
+		skip bool
+	}{{"deblock-all", false}, {"deblock-keyframes", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: transcode.H264, SkipLoopFilter: tc.skip})
 			if err != nil {
 				b.Fatal(err)
 			}
-		}
+			defer dec.Close()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := dec.Send(aus[i%len(aus)], time.Duration(i)*40*time.Millisecond); err != nil {
+					b.Fatal(err)
+				}
+				for f, err := dec.Receive(); f != nil || err != nil; f, err = dec.Receive() {
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			report(b)
+		})
 	}
-	report(b)
 }
 
 // BenchmarkScale1080pTo360p scales decoded 1080p pictures to 640×360 with
