@@ -45,25 +45,9 @@ const (
 // solid is a 2 s clip of one colour at 320x180, a keyframe every 10 frames.
 func solid(t *testing.T, y, cb, cr byte) rtsptest.Clip {
 	t.Helper()
-	f, _ := transcode.NewFrame(320, 180)
-	defer f.Close()
-	f.Fill(y, cb, cr)
-	enc, err := transcode.NewEncoder(transcode.EncoderConfig{Width: 320, Height: 180, FPS: 25, GOP: 10, Preset: "ultrafast", CRF: 18})
+	clip, err := pipeline.SolidClip(320, 180, 25, 2, 10, y, cb, cr)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer enc.Close()
-	var clip rtsptest.Clip
-	for i := 0; i < 50; i++ {
-		f.SetPTS(time.Duration(i) * 40 * time.Millisecond)
-		enc.Send(f)
-		for au, _ := enc.Receive(); au != nil; au, _ = enc.Receive() {
-			var nalus [][]byte
-			for _, n := range au.NALUs {
-				nalus = append(nalus, append([]byte(nil), n...))
-			}
-			clip.AccessUnits = append(clip.AccessUnits, nalus)
-		}
 	}
 	return clip
 }

@@ -16,6 +16,22 @@ import (
 // demo cameras are told apart at a glance. gop is the distance between
 // keyframes in frames (0: 2 s).
 func DemoClip(width, height, fps, seconds, gop, hue int) (rtsptest.Clip, error) {
+	cb, cr := hueToChroma(hue)
+	return encodeClip(width, height, fps, seconds, gop, func(f *transcode.Frame, i int) {
+		drawDemoFrame(f, i, fps, cb, cr)
+	})
+}
+
+// SolidClip is seconds of one Y'CbCr colour: a picture that survives any
+// compression, for checking where a camera's picture ends up (grid tiles,
+// snapshots).
+func SolidClip(width, height, fps, seconds, gop int, y, cb, cr byte) (rtsptest.Clip, error) {
+	return encodeClip(width, height, fps, seconds, gop, func(f *transcode.Frame, _ int) { f.Fill(y, cb, cr) })
+}
+
+// encodeClip encodes the pictures draw makes to H.264, as a camera would
+// (no B-frames, a keyframe every gop frames; 0: every 2 s).
+func encodeClip(width, height, fps, seconds, gop int, draw func(f *transcode.Frame, i int)) (rtsptest.Clip, error) {
 	if gop <= 0 {
 		gop = 2 * fps
 	}
@@ -26,17 +42,16 @@ func DemoClip(width, height, fps, seconds, gop, hue int) (rtsptest.Clip, error) 
 	defer f.Close()
 	enc, err := transcode.NewEncoder(transcode.EncoderConfig{
 		Width: width, Height: height, FPS: fps, GOP: gop,
-		Preset: "ultrafast", Tune: "zerolatency", CRF: 26,
+		Preset: "ultrafast", Tune: "zerolatency", CRF: 23,
 	})
 	if err != nil {
 		return rtsptest.Clip{}, err
 	}
 	defer enc.Close()
-	cb, cr := hueToChroma(hue)
 	var clip rtsptest.Clip
 	n := fps * seconds
 	for i := 0; i < n; i++ {
-		drawDemoFrame(f, i, fps, cb, cr)
+		draw(f, i)
 		f.SetPTS(time.Duration(i) * time.Second / time.Duration(fps))
 		if err := enc.Send(f); err != nil {
 			return clip, err
@@ -57,7 +72,7 @@ func DemoClip(width, height, fps, seconds, gop, hue int) (rtsptest.Clip, error) 
 		}
 	}
 	if len(clip.AccessUnits) != n {
-		return clip, fmt.Errorf("demo clip: %d access units for %d frames", len(clip.AccessUnits), n)
+		return clip, fmt.Errorf("clip: %d access units for %d frames", len(clip.AccessUnits), n)
 	}
 	return clip, nil
 }

@@ -12,37 +12,12 @@ import (
 	"github.com/camgate/camgate/transcode"
 )
 
-// solidClip is 2 s of one Y'CbCr colour at 320x180, a keyframe every 10
-// frames: a pattern that survives any compression, for checking tile places.
+// solidClip is 2 s of one colour at 320x180, a keyframe every 10 frames.
 func solidClip(t testing.TB, c [3]byte) rtsptest.Clip {
 	t.Helper()
-	f, err := transcode.NewFrame(320, 180)
+	clip, err := SolidClip(320, 180, 25, 2, 10, c[0], c[1], c[2])
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	f.Fill(c[0], c[1], c[2])
-	enc, err := transcode.NewEncoder(transcode.EncoderConfig{Width: 320, Height: 180, FPS: 25, GOP: 10, Preset: "ultrafast", CRF: 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
-	var clip rtsptest.Clip
-	for i := 0; i < 50; i++ {
-		f.SetPTS(time.Duration(i) * 40 * time.Millisecond)
-		if err := enc.Send(f); err != nil {
-			t.Fatal(err)
-		}
-		for au, err := enc.Receive(); au != nil || err != nil; au, err = enc.Receive() {
-			if err != nil {
-				t.Fatal(err)
-			}
-			var nalus [][]byte
-			for _, n := range au.NALUs {
-				nalus = append(nalus, append([]byte(nil), n...))
-			}
-			clip.AccessUnits = append(clip.AccessUnits, nalus)
-		}
 	}
 	return clip
 }
