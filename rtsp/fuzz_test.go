@@ -1,0 +1,150 @@
+package rtsp
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"net/textproto"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v5/pkg/format"
+	"github.com/pion/rtp"
+
+	"github.com/camgate/camgate/internal/annexb"
+	"github.com/camgate/camgate/rtsp/rtsptest"
+)
+
+// FuzzDepacketize runs a sequence of RTP packets through the H.264 or H.265
+// depacketizer and the keyframe detector. The input is a codec selector byte,
+// then packets, each behind a 2-byte length. The seeds are the packets of
+// real access units of the test clips.
+func FuzzDepacketize(f *testing.F) {
+	for i, name := range []string{"reschange.h264", "cam720p25.hevc"} {
+		clip, err := rtsptest.LoadClip("../testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		var enc interface {
+			Encode([][]byte) ([]*rtp.Packet, error)
+		}
+		if clip.HEVC {
+			e, _ := (&format.H265{PayloadTyp: 96}).CreateEncoder()
+			enc = e
+		} else {
+			e, _ := (&format.H264{PayloadTyp: 96, PacketizationMode: 1}).CreateEncoder()
+			enc = e
+		}
+		for _, k := range []int{0, 1, 26} {
+			pkts, err := enc.Encode(clip.AccessUnits[k])
+			if err != nil {
+				f.Fatal(err)
+			}
+			seed := []byte{byte(i)}
+			for _, p := range pkts {
+				b, _ := p.Marshal()
+				seed = binary.BigEndian.AppendUint16(seed, uint16(len(b)))
+				seed = append(seed, b...)
+			}
+			f.Add(seed)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 1 {
+			return
+		}
+		hevc := data[0]&1 == 1
+		var fm format.Format = &format.H264{PayloadTyp: 96, PacketizationMode: 1}
+		if hevc {
+			fm = &format.H265{PayloadTyp: 96}
+		}
+		dep, err := newDepacketizer(fm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rest := data[1:]
+		for len(rest) >= 2 {
+			n := int(binary.BigEndian.Uint16(rest))
+			rest = rest[2:]
+			if n > len(rest) {
+				n = len(rest)
+			}
+			var p rtp.Packet
+			if p.Unmarshal(rest[:n]) == nil {
+				startsKeyframe(p.Payload, hevc)
+				if au, key, err := dep(&p); err == nil && key != annexb.IsKeyframe(au, hevc) {
+					t.Fatalf("keyframe flag %v disagrees with the access unit", key)
+				}
+			}
+			rest = rest[n:]
+		}
+	})
+}
+
+// FuzzCameraDescribe plays a malicious camera: it answers DESCRIBE with the
+// fuzzed SDP (and everything after with an error). Source.Run must come back
+// with an error, within its timeouts, whatever the SDP.
+func FuzzCameraDescribe(f *testing.F) {
+	f.Add("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cam\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1; sprop-parameter-sets=Z0LAHtkDxWhAAAADAEAAAAwDxYuS,aMuMsg==; profile-level-id=42C01E\r\na=control:trackID=0\r\n")
+	f.Add("v=0\r\ns=cam\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H265/90000\r\na=fmtp:96 sprop-vps=QAEMAf//; sprop-sps=QgEBAWAAAAMAAAMAAAMAAAMAlqA=; sprop-pps=RAHA8vA8kA==\r\nm=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+	f.Add("v=0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/0\r\n")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, sdp string) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(2 * time.Second))
+			r := textproto.NewReader(bufio.NewReader(c))
+			for {
+				line, err := r.ReadLine()
+				if err != nil {
+					return
+				}
+				hdr, err := r.ReadMIMEHeader()
+				if err != nil {
+					return
+				}
+				method, _, _ := strings.Cut(line, " ")
+				cseq := hdr.Get("Cseq")
+				switch method {
+				case "OPTIONS":
+					fmt.Fprintf(c, "RTSP/1.0 200 OK\r\nCSeq: %s\r\nPublic: DESCRIBE, SETUP, PLAY, TEARDOWN\r\n\r\n", cseq)
+				case "DESCRIBE":
+					fmt.Fprintf(c, "RTSP/1.0 200 OK\r\nCSeq: %s\r\nContent-Base: rtsp://%s/x/\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+						cseq, l.Addr(), len(sdp), sdp)
+				default:
+					fmt.Fprintf(c, "RTSP/1.0 454 Session Not Found\r\nCSeq: %s\r\n\r\n", cseq)
+				}
+			}
+		}()
+		defer func() {
+			l.Close()
+			<-done
+		}()
+		src, err := NewSource(SourceConfig{URL: "rtsp://" + l.Addr().String() + "/x", ConnectTimeout: time.Second, ReadTimeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		start := time.Now()
+		if err := src.Run(ctx, &recorder{}); err == nil {
+			t.Fatal("a session with a camera that refuses SETUP succeeded")
+		}
+		if d := time.Since(start); d > 2500*time.Millisecond {
+			t.Fatalf("Run took %v against a malicious camera", d)
+		}
+	})
+}
