@@ -7,7 +7,7 @@ WITH_LIBAV = scripts/with-libav.sh
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS    = -X main.version=$(VERSION)
 
-.PHONY: all build run test test-deps bench bench-vs-ffmpeg libav ffmpeg-program vet clean
+.PHONY: all build run test test-deps fuzz bench bench-vs-ffmpeg libav ffmpeg-program vet clean
 
 all: build
 
@@ -31,6 +31,12 @@ test-deps:
 test: libav test-deps
 	$(WITH_LIBAV) $(GO) vet ./...
 	$(WITH_LIBAV) $(GO) test -count=1 -timeout 20m ./...
+
+## fuzz: each fuzz target for FUZZTIME (default 10s); the seed corpora also run in `make test`
+FUZZTIME ?= 10s
+fuzz: libav
+	@set -e; for t in transcode:FuzzDecoder rtsp:FuzzDepacketize rtsp:FuzzCameraDescribe pipeline:FuzzParseConfig pipeline:FuzzAPIBody; do \
+		echo "== $${t#*:}"; $(WITH_LIBAV) $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}/; done
 
 ## bench: the Go benchmarks of the hot loop
 bench: libav

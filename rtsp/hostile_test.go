@@ -1,0 +1,313 @@
+package rtsp
+
+import (
+	"bufio"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"math/rand"
+	"net"
+	"net/textproto"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v5"
+	"github.com/bluenviron/gortsplib/v5/pkg/base"
+	"github.com/bluenviron/gortsplib/v5/pkg/description"
+	"github.com/bluenviron/gortsplib/v5/pkg/format"
+	"github.com/pion/rtp"
+
+	"github.com/camgate/camgate/rtsp/rtsptest"
+)
+
+// liveServer publishes an H.264 path fed at 25 fps from a clip, as a
+// transcoded output is, until the test ends.
+func liveServer(t *testing.T, cfg ServerConfig) (*Server, string) {
+	t.Helper()
+	clip, err := rtsptest.LoadClip("../testdata/reschange.h264")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Address = "127.0.0.1:0"
+	srv, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := srv.PublishH264("cam/sub", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(40 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			st.WriteAccessUnit(clip.AccessUnits[i%len(clip.AccessUnits)], time.Duration(i)*40*time.Millisecond)
+		}
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		<-done
+		srv.Close()
+	})
+	return srv, srv.URL("cam/sub")
+}
+
+// goodReader plays url and counts the packets it gets.
+type goodReader struct {
+	c  *gortsplib.Client
+	mu sync.Mutex
+	n  int
+}
+
+func readGood(t *testing.T, url string) *goodReader {
+	t.Helper()
+	u, _ := base.ParseURL(url)
+	tcp := gortsplib.ProtocolTCP
+	r := &goodReader{c: &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp}}
+	if err := r.c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.c.Close)
+	desc, _, err := r.c.Describe(u)
+	if err != nil {
+		t.Fatalf("a well-behaved reader cannot DESCRIBE: %v", err)
+	}
+	if err := r.c.SetupAll(desc.BaseURL, desc.Medias); err != nil {
+		t.Fatal(err)
+	}
+	r.c.OnPacketRTPAny(func(*description.Media, format.Format, *rtp.Packet) {
+		r.mu.Lock()
+		r.n++
+		r.mu.Unlock()
+	})
+	if _, err := r.c.Play(nil); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (r *goodReader) packets() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
+}
+
+// flowing checks that the reader gets packets during d.
+func (r *goodReader) flowing(t *testing.T, what string, d time.Duration) {
+	t.Helper()
+	before := r.packets()
+	time.Sleep(d)
+	if got := r.packets() - before; got < int(d/(40*time.Millisecond))/2 {
+		t.Errorf("%s: a well-behaved reader got only %d packets in %v", what, got, d)
+	}
+}
+
+func openFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// rawRTSP is a hand-driven RTSP client, to be rude with.
+type rawRTSP struct {
+	c net.Conn
+	r *textproto.Reader
+	n int
+}
+
+func dialRaw(t *testing.T, srv *Server) *rawRTSP {
+	t.Helper()
+	c, err := net.Dial("tcp", srv.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rawRTSP{c: c, r: textproto.NewReader(bufio.NewReader(c))}
+}
+
+// do sends a request and returns the status line and headers.
+func (r *rawRTSP) do(method, url string, headers ...string) (string, textproto.MIMEHeader, error) {
+	r.n++
+	req := fmt.Sprintf("%s %s RTSP/1.0\r\nCSeq: %d\r\n", method, url, r.n)
+	for _, h := range headers {
+		req += h + "\r\n"
+	}
+	r.c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := r.c.Write([]byte(req + "\r\n")); err != nil {
+		return "", nil, err
+	}
+	status, err := r.r.ReadLine()
+	if err != nil {
+		return "", nil, err
+	}
+	hdr, err := r.r.ReadMIMEHeader()
+	if err != nil {
+		return status, nil, err
+	}
+	if n := hdr.Get("Content-Length"); n != "" {
+		var size int
+		fmt.Sscan(n, &size)
+		buf := make([]byte, size)
+		if _, err := io.ReadFull(r.r.R, buf); err != nil {
+			return status, hdr, err
+		}
+	}
+	return status, hdr, nil
+}
+
+func TestHostileClients(t *testing.T) {
+	srv, url := liveServer(t, ServerConfig{User: "viewer", Pass: "right"})
+	authURL := strings.Replace(url, "rtsp://", "rtsp://viewer:right@", 1)
+	good := readGood(t, authURL)
+	good.flowing(t, "baseline", time.Second)
+	fds0, gor0 := openFDs(t), runtime.NumGoroutine()
+
+	t.Run("silent connections", func(t *testing.T) {
+		var conns []net.Conn
+		for i := 0; i < 300; i++ {
+			c, err := net.Dial("tcp", srv.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		good.flowing(t, "300 silent connections", time.Second)
+		readGood(t, authURL).flowing(t, "a new reader beside 300 silent connections", time.Second)
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+
+	t.Run("malformed and oversized requests", func(t *testing.T) {
+		rng := rand.New(rand.NewSource(1))
+		for i := 0; i < 50; i++ {
+			c, err := net.Dial("tcp", srv.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			junk := make([]byte, 1+rng.Intn(4096))
+			rng.Read(junk)
+			c.Write(junk)
+			c.Close()
+		}
+		c, err := net.Dial("tcp", srv.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A request line of 1 MB and headers without end: the server must
+		// close the connection rather than buffer forever.
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		go func() {
+			c.Write([]byte("DESCRIBE " + url + strings.Repeat("A", 1<<20) + " RTSP/1.0\r\n"))
+			for i := 0; i < 1000; i++ {
+				if _, err := c.Write([]byte("X-Pad: " + strings.Repeat("B", 1000) + "\r\n")); err != nil {
+					return
+				}
+			}
+		}()
+		buf := make([]byte, 4096)
+		for {
+			if _, err := c.Read(buf); err != nil {
+				if ne, ok := err.(net.Error); ok && ne.Timeout() {
+					t.Error("the server kept reading an endless request for 10 s")
+				}
+				break
+			}
+		}
+		c.Close()
+		good.flowing(t, "after garbage", time.Second)
+	})
+
+	t.Run("wrong paths and credentials", func(t *testing.T) {
+		// No credentials: 401 with a challenge.
+		r := dialRaw(t, srv)
+		defer r.c.Close()
+		status, hdr, err := r.do("DESCRIBE", url)
+		if err != nil || !strings.Contains(status, "401") || hdr.Get("WWW-Authenticate") == "" {
+			t.Fatalf("no credentials: %q %v, want 401 with WWW-Authenticate", status, err)
+		}
+		// Wrong credentials: refused (gortsplib closes the connection), fast,
+		// 50 times in a row.
+		start := time.Now()
+		for i := 0; i < 50; i++ {
+			w := dialRaw(t, srv)
+			status, _, err := w.do("DESCRIBE", url, "Authorization: Basic "+basicAuth("viewer", "wrong"))
+			w.c.Close()
+			if err == nil && !strings.Contains(status, "401") {
+				t.Fatalf("wrong password: %q, want a refusal", status)
+			}
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("50 refusals took %v", d)
+		}
+		status, _, err = r.do("DESCRIBE", strings.Replace(url, "cam/sub", "nope", 1), "Authorization: Basic "+basicAuth("viewer", "right"))
+		if err != nil || !strings.Contains(status, "404") {
+			t.Errorf("unknown path: %q %v, want 404", status, err)
+		}
+		good.flowing(t, "after 50 wrong passwords", time.Second)
+	})
+
+	t.Run("a reader that never reads", func(t *testing.T) {
+		r := dialRaw(t, srv)
+		defer r.c.Close()
+		auth := "Authorization: Basic " + basicAuth("viewer", "right")
+		if status, _, err := r.do("DESCRIBE", url, auth, "Accept: application/sdp"); err != nil || !strings.Contains(status, "200") {
+			t.Fatalf("describe: %q %v", status, err)
+		}
+		status, hdr, err := r.do("SETUP", url+"/trackID=0", auth, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1")
+		if err != nil || !strings.Contains(status, "200") {
+			t.Fatalf("setup: %q %v", status, err)
+		}
+		session, _, _ := strings.Cut(hdr.Get("Session"), ";")
+		if status, _, err := r.do("PLAY", url, auth, "Session: "+session); err != nil || !strings.Contains(status, "200") {
+			t.Fatalf("play: %q %v", status, err)
+		}
+		// Now read nothing: its socket buffers fill, then its queue. The camera
+		// path and the other reader must not notice.
+		r.c.(*net.TCPConn).SetReadBuffer(4096)
+		good.flowing(t, "beside a reader that never reads", 3*time.Second)
+	})
+
+	t.Run("connect and disconnect 10000 times", func(t *testing.T) {
+		for i := 0; i < 10000; i++ {
+			c, err := net.Dial("tcp", srv.Addr().String())
+			if err != nil {
+				t.Fatalf("cycle %d: %v", i, err)
+			}
+			c.Close()
+		}
+		good.flowing(t, "after 10000 connections", time.Second)
+	})
+
+	// Everything the rude clients opened is gone again.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		fds, gor := openFDs(t), runtime.NumGoroutine()
+		if fds <= fds0+2 && gor <= gor0+4 {
+			t.Logf("fds %d → %d, goroutines %d → %d", fds0, fds, gor0, gor)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("after the hostile clients: fds %d → %d, goroutines %d → %d", fds0, fds, gor0, gor)
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func basicAuth(user, pass string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+}
