@@ -19,7 +19,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/camgate/camgate/bench"
@@ -122,14 +121,8 @@ func median(rs []result) result {
 	return rs[len(rs)/2]
 }
 
-func cpuSelf() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func runCamgate(aus [][][]byte, w, h int, preset string, bitrate int) (result, error) {
-	start, cpu0 := time.Now(), cpuSelf()
+	start, cpu0 := time.Now(), bench.CPUSelf()
 	c, err := bench.NewChain(bench.ChainConfig{
 		Width: w, Height: h, FPS: 25,
 		Encoder: transcode.EncoderConfig{Preset: preset, Bitrate: bitrate, GOP: 50},
@@ -146,7 +139,7 @@ func runCamgate(aus [][][]byte, w, h int, preset string, bitrate int) (result, e
 	if err := c.Flush(); err != nil {
 		return result{}, err
 	}
-	return result{cpu: cpuSelf() - cpu0, wall: time.Since(start), frames: c.Frames, kbytes: c.Bytes / 1024}, nil
+	return result{cpu: bench.CPUSelf() - cpu0, wall: time.Since(start), frames: c.Frames, kbytes: c.Bytes / 1024}, nil
 }
 
 var (
