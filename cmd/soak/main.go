@@ -6,7 +6,7 @@
 // not recover in time, or any timestamp that goes backwards.
 //
 //	go run ./cmd/soak                                # 2 minutes, 16 cameras
-//	go run ./cmd/soak -duration 30m -csv soak.csv    # a long run
+//	go run ./cmd/soak -duration 30m -csv soak.csv -svg soak.svg   # a long run
 package main
 
 import (
@@ -28,7 +28,16 @@ func main() {
 	flag.DurationVar(&cfg.Stall, "stall", 2*time.Second, "the cameras' stall_timeout")
 	flag.DurationVar(&cfg.BackoffMax, "backoff-max", 2*time.Second, "the cameras' backoff cap")
 	flag.StringVar(&cfg.CSV, "csv", "", "write a resource sample per second to this CSV file")
+	flag.StringVar(&cfg.SVG, "svg", "", "draw fds, goroutines and RSS over time into this SVG file")
+	redraw := flag.String("chart-from", "", "only draw the -svg chart from a CSV file of an earlier run")
 	flag.Parse()
+	if *redraw != "" {
+		if err := chartFromCSV(*redraw, cfg.SVG); err != nil {
+			fmt.Fprintln(os.Stderr, "soak:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	transcode.SetLogHandler(transcode.LogError, nil)
 	res, err := run(cfg, os.Stdout)
 	if err != nil {

@@ -43,3 +43,21 @@ func TestShortSoak(t *testing.T) {
 		}
 	}
 }
+
+func TestChart(t *testing.T) {
+	var pts []point
+	for i := 0; i < 60; i++ {
+		pts = append(pts, point{float64(i), resources{FDs: 100, Goroutines: 600 + i%3, RSSKB: 100_000 + i*10}})
+	}
+	var b bytes.Buffer
+	if err := writeSVG(&b, pts, "test"); err != nil {
+		t.Fatal(err)
+	}
+	svg := b.String()
+	if !strings.HasPrefix(svg, "<svg") || strings.Count(svg, "<path") != 3 || !strings.Contains(svg, "open fds: 100 → 100") {
+		t.Errorf("chart:\n%s", svg)
+	}
+	if err := writeSVG(&b, pts[:1], "one"); err == nil {
+		t.Error("a chart of one sample was drawn")
+	}
+}

@@ -25,7 +25,8 @@ type config struct {
 	Seed       int64
 	Stall      time.Duration // the cameras' stall_timeout
 	BackoffMax time.Duration
-	CSV        string
+	CSV        string // a sample per second, as CSV
+	SVG        string // a chart of the samples
 }
 
 // Leak tolerances between the sample after warm-up and the sample at the end,
@@ -56,6 +57,7 @@ type result struct {
 	backwards         int
 	start, warm, end  resources
 	subFrames, gridFr uint64
+	points            []point
 }
 
 func run(cfg config, out io.Writer) (*result, error) {
@@ -205,8 +207,9 @@ func run(cfg config, out io.Writer) (*result, error) {
 		}
 		if now.After(nextSample) {
 			nextSample = nextSample.Add(time.Second)
+			s := sample()
+			res.points = append(res.points, point{now.Sub(begin).Seconds(), s})
 			if csv != nil {
-				s := sample()
 				var subs uint64
 				for _, c := range cams {
 					n, _, _ := c.sub.stats()
@@ -245,6 +248,17 @@ func run(cfg config, out io.Writer) (*result, error) {
 		res.subFrames += n
 	}
 	res.gridFr, _, _ = gridReader.stats()
+	if cfg.SVG != "" {
+		f, err := os.Create(cfg.SVG)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		title := fmt.Sprintf("camgate soak: %d cameras, %d faults, %v (seed %d)", cfg.Cameras, len(res.faults), cfg.Duration, cfg.Seed)
+		if err := writeSVG(f, res.points, title); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 
