@@ -212,8 +212,9 @@ func (g *Grid) stop() {
 
 func (g *Grid) release() {
 	if g.stream != nil {
+		// Kept after Close: Stats may still be asked by an API request that
+		// found the grid just before it was removed.
 		g.stream.Close()
-		g.stream = nil
 	}
 	for _, s := range g.slots {
 		s.mu.Lock()
