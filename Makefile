@@ -28,9 +28,11 @@ test-deps:
 	scripts/test-deps.sh
 
 ## test: everything, from a fresh machine: libav, test clients, go vet, go test
+## (the 2-minute soak included), then each fuzz target for 10 s
 test: libav test-deps
 	$(WITH_LIBAV) $(GO) vet ./...
 	$(WITH_LIBAV) $(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=10s
 
 ## fuzz: each fuzz target for FUZZTIME (default 10s); the seed corpora also run in `make test`
 FUZZTIME ?= 10s

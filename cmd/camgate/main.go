@@ -13,12 +13,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/camgate/camgate/transcode"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
 func main() {
+	// RSS must not follow the number of OS threads: see LimitMallocArenas.
+	transcode.LimitMallocArenas(2)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -19,6 +19,8 @@ import (
 )
 
 func main() {
+	// RSS must not follow the number of OS threads: see LimitMallocArenas.
+	transcode.LimitMallocArenas(2)
 	cfg := config{}
 	flag.IntVar(&cfg.Cameras, "cameras", 16, "fake cameras (320x180, 25 fps)")
 	flag.DurationVar(&cfg.Duration, "duration", 2*time.Minute, "length of the run")
