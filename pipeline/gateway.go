@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/transcode"
 )
 
 // Config is what a Gateway runs.
@@ -30,7 +32,8 @@ type Gateway struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	applyMu sync.Mutex // one Apply at a time
+	wg      sync.WaitGroup // the memory trimmer
+	applyMu sync.Mutex     // one Apply at a time
 	mu      sync.Mutex
 	cams    map[string]*Camera
 	grids   map[string]*gridEntry
@@ -67,6 +70,8 @@ func StartGateway(cfg Config, log zerolog.Logger) (*Gateway, error) {
 			return nil, err
 		}
 	}
+	g.wg.Add(1)
+	go g.trimMemory()
 	log.Info().Str("rtsp", srv.Addr().String()).Int("cameras", len(cfg.Cameras)).Int("grids", len(cfg.Grids)).Msg("gateway started")
 	return g, nil
 }
@@ -256,5 +261,22 @@ func (g *Gateway) Close() error {
 		}()
 	}
 	wg.Wait()
+	g.wg.Wait()
 	return g.srv.Close()
+}
+
+// trimMemory returns freed C memory to the system every 30 s (see
+// transcode.ReleaseFreeMemory) until the gateway closes.
+func (g *Gateway) trimMemory() {
+	defer g.wg.Done()
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-g.ctx.Done():
+			return
+		case <-t.C:
+			transcode.ReleaseFreeMemory()
+		}
+	}
 }

@@ -20,3 +20,12 @@ import "C"
 func LimitMallocArenas(n int) bool {
 	return C.mallopt(C.M_ARENA_MAX, C.int(n)) == 1
 }
+
+// ReleaseFreeMemory hands memory that libav freed back to the system
+// (malloc_trim). glibc returns only the top of its heaps by itself; pictures
+// freed in the middle stay counted in RSS. The gateway calls this every
+// 30 s, which keeps RSS close to what is really used after cameras come and
+// go.
+func ReleaseFreeMemory() {
+	C.malloc_trim(0)
+}
