@@ -4,42 +4,15 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/camgate/camgate/internal/procstat"
 )
 
-// resources is what a long-running gateway must not accumulate.
-type resources struct {
-	fds, goroutines, threads int
-	rssKB                    int
-}
+type resources = procstat.Stats
 
-func sampleResources(t *testing.T) resources {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := resources{fds: len(ents), goroutines: runtime.NumGoroutine()}
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		switch f[0] {
-		case "Threads:":
-			r.threads, _ = strconv.Atoi(f[1])
-		case "VmRSS:":
-			r.rssKB, _ = strconv.Atoi(f[1])
-		}
-	}
-	return r
-}
+func sampleResources(*testing.T) resources { return procstat.Sample() }
 
 // settledResources samples until goroutines that are finishing have finished.
 func settledResources(t *testing.T) resources {
@@ -48,7 +21,7 @@ func settledResources(t *testing.T) resources {
 	for i := 0; i < 5; i++ {
 		time.Sleep(100 * time.Millisecond)
 		r := sampleResources(t)
-		if r.goroutines < best.goroutines {
+		if r.Goroutines < best.Goroutines {
 			best = r
 		}
 	}
@@ -124,11 +97,11 @@ func TestReconnectCyclesLeakNothing(t *testing.T) {
 			t.Errorf("%s: %d → %d after %d reconnect cycles (tolerance ±%d)", name, a, b, cycles, tol)
 		}
 	}
-	within("open file descriptors", start.fds, end.fds, 2)
-	within("goroutines", start.goroutines, end.goroutines, 2)
-	within("OS threads", start.threads, end.threads, 2)
-	if float64(end.rssKB) > float64(start.rssKB)*1.10 {
-		t.Errorf("RSS grew from %d kB to %d kB (more than 10%%)", start.rssKB, end.rssKB)
+	within("open file descriptors", start.FDs, end.FDs, 2)
+	within("goroutines", start.Goroutines, end.Goroutines, 2)
+	within("OS threads", start.Threads, end.Threads, 2)
+	if float64(end.RSSKB) > float64(start.RSSKB)*1.10 {
+		t.Errorf("RSS grew from %d kB to %d kB (more than 10%%)", start.RSSKB, end.RSSKB)
 	}
 	if st := c.Stats(); st.Reconnects < uint64(warmup+cycles) {
 		t.Errorf("%d reconnects counted, want at least %d", st.Reconnects, warmup+cycles)

@@ -25,6 +25,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/camgate/camgate/bench"
+	"github.com/camgate/camgate/internal/procstat"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
 	"github.com/camgate/camgate/transcode"
@@ -177,16 +178,7 @@ func runChild(n int, clipPath string, port int, gateway string) error {
 	select {}
 }
 
-func rssKB() int {
-	b, _ := os.ReadFile("/proc/self/status")
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			v, _ := strconv.Atoi(f[1])
-			return v
-		}
-	}
-	return 0
-}
+func rssKB() int { return procstat.Sample().RSSKB }
 
 func numCPU() int {
 	b, _ := os.ReadFile("/proc/cpuinfo")

@@ -1,10 +1,9 @@
 package main
 
 import (
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
+
+	"github.com/camgate/camgate/internal/procstat"
 )
 
 // resources is one sample of what a long-running gateway must not pile up.
@@ -14,26 +13,8 @@ type resources struct {
 }
 
 func sample() resources {
-	r := resources{Goroutines: runtime.NumGoroutine()}
-	if ents, err := os.ReadDir("/proc/self/fd"); err == nil {
-		r.FDs = len(ents)
-	}
-	if b, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			f := strings.Fields(line)
-			if len(f) < 2 {
-				continue
-			}
-			switch f[0] {
-			case "Threads:":
-				r.Threads, _ = strconv.Atoi(f[1])
-			case "VmRSS:":
-				r.RSSKB, _ = strconv.Atoi(f[1])
-			}
-		}
-	}
+	p := procstat.Sample()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	r.HeapKB = int(ms.HeapInuse / 1024)
-	return r
+	return resources{FDs: p.FDs, Goroutines: p.Goroutines, Threads: p.Threads, RSSKB: p.RSSKB, HeapKB: int(ms.HeapInuse / 1024)}
 }
