@@ -196,7 +196,7 @@ func (g *Grid) Stats() GridStats {
 // sinkFor makes the tile sink a camera feeds for slot s.
 func (g *Grid) sinkFor(s *tileSlot) *tileSink {
 	return &tileSink{slot: s, grid: g, fit: g.cfg.Fit, alg: g.cfg.Output.Scale,
-		gate: fpsGate{interval: time.Second / time.Duration(g.cfg.Output.FPS)}}
+		gate: NewFrameRateGate(g.cfg.Output.FPS)}
 }
 
 // stop ends the compositor, unpublishes the stream and frees the pictures.

@@ -15,7 +15,7 @@ import (
 type output struct {
 	name   string // "sub" or "main"
 	cfg    OutputConfig
-	gate   fpsGate
+	gate   FrameRateGate
 	scaler *transcode.Scaler
 	enc    *transcode.Encoder
 	stream *rtsp.H264Stream
@@ -28,7 +28,7 @@ type output struct {
 }
 
 func newOutput(srv *rtsp.Server, path, name string, cfg OutputConfig) (*output, error) {
-	o := &output{name: name, cfg: cfg, gate: fpsGate{interval: time.Second / time.Duration(cfg.FPS)}}
+	o := &output{name: name, cfg: cfg, gate: NewFrameRateGate(cfg.FPS)}
 	var err error
 	if o.scaler, err = transcode.NewScaler(cfg.Width, cfg.Height, cfg.Scale); err != nil {
 		return nil, err
@@ -50,7 +50,7 @@ func newOutput(srv *rtsp.Server, path, name string, cfg OutputConfig) (*output, 
 // Nobody watching: nothing is scaled or encoded. The first picture after a
 // reader joins is then the encoder's next, and an IDR (it is forced on join).
 func (o *output) push(f *transcode.Frame) error {
-	if !o.gate.accept(f.PTS()) || !o.stream.HasReaders() {
+	if !o.gate.Accept(f.PTS()) || !o.stream.HasReaders() {
 		return nil
 	}
 	s, err := o.scaler.Scale(f)
@@ -133,14 +133,22 @@ func (o *output) Close() error {
 	return nil
 }
 
-// fpsGate keeps one picture per interval of presentation time.
-type fpsGate struct {
+// FrameRateGate keeps one picture per interval of presentation time: how an
+// output of a lower frame rate than its camera picks its pictures. The zero
+// value keeps everything; make one with NewFrameRateGate.
+type FrameRateGate struct {
 	interval time.Duration
 	next     time.Duration
 	started  bool
 }
 
-func (g *fpsGate) accept(pts time.Duration) bool {
+// NewFrameRateGate returns a gate that keeps fps pictures a second.
+func NewFrameRateGate(fps int) FrameRateGate {
+	return FrameRateGate{interval: time.Second / time.Duration(fps)}
+}
+
+// Accept reports whether the picture at pts is kept.
+func (g *FrameRateGate) Accept(pts time.Duration) bool {
 	switch {
 	case !g.started || pts < g.next-2*g.interval || pts > g.next+2*g.interval:
 		// First picture, or a jump in time: start again from this picture.

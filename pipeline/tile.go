@@ -57,7 +57,7 @@ type tileSink struct {
 	grid   *Grid
 	fit    Fit
 	alg    transcode.ScaleAlgorithm
-	gate   fpsGate
+	gate   FrameRateGate
 	scaler *transcode.Scaler
 
 	// Geometry for the current source size.
@@ -69,7 +69,7 @@ type tileSink struct {
 
 // push scales a decoded picture for the tile and stores it.
 func (t *tileSink) push(f *transcode.Frame) {
-	if !t.gate.accept(f.PTS()) || !t.grid.active() {
+	if !t.gate.Accept(f.PTS()) || !t.grid.active() {
 		return
 	}
 	if f.Width() != t.srcW || f.Height() != t.srcH || t.scaler == nil {

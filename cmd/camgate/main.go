@@ -6,6 +6,7 @@
 //	camgate check                  validate and print the effective configuration
 //	camgate snapshot CAMERA        save a camera's picture from a running camgate
 //	camgate health                 exit 0 if a running camgate answers
+//	camgate bench                  find the best sub-stream settings for this machine
 //	camgate version                versions of camgate, libav and x264
 package main
 
@@ -42,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdHealth(args, stdout, stderr)
 	case "snapshot":
 		return cmdSnapshot(args, stdout, stderr)
+	case "bench":
+		return cmdBench(args, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -59,6 +62,7 @@ Usage:
   camgate check [-c camgate.yml] validate a configuration and print it with defaults, passwords hidden
   camgate snapshot CAMERA        save a camera's picture from a running camgate (-o file, -width N)
   camgate health [-ready]        exit 0 if a running camgate answers (for container health checks)
+  camgate bench [-input FILE|URL] measure sub-stream settings: cameras per machine, bitrate, quality
   camgate version                print the versions of camgate, libav and x264
   camgate help                   this text
 

@@ -1,0 +1,337 @@
+package bench
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/camgate/camgate/pipeline"
+	"github.com/camgate/camgate/transcode"
+)
+
+// Result is what one setting measured on an input.
+type Result struct {
+	Setting Setting `json:"-"`
+	Label   string  `json:"setting"`
+
+	InFrames  int `json:"in_frames"`  // input pictures decoded
+	OutFrames int `json:"out_frames"` // pictures encoded
+
+	// CPU milliseconds per picture of each stage: decode per input picture,
+	// scale and encode per output picture. Time is process CPU time, so
+	// decoder or x264 threads count.
+	DecodeMs float64 `json:"decode_ms"`
+	ScaleMs  float64 `json:"scale_ms"`
+	EncodeMs float64 `json:"encode_ms"`
+
+	// CPUPerSecond is CPU seconds per second of video for one camera's decode
+	// and sub stream together: the cost of one camera.
+	CPUPerSecond float64 `json:"cpu_per_second"`
+	// WallFPS is input pictures per second of elapsed time through the whole
+	// chain, one stream alone.
+	WallFPS float64 `json:"wall_fps"`
+	// StreamsPerCore is how many such cameras one core keeps in real time at
+	// the input's frame rate (1 / CPUPerSecond); StreamsPerMachine multiplies
+	// by the cores, a linear estimate (bench/camload measures a real machine
+	// full of cameras).
+	StreamsPerCore    float64 `json:"streams_per_core"`
+	StreamsPerMachine float64 `json:"streams_per_machine"`
+
+	Bytes   int64   `json:"bytes"`   // encoded bytes, Annex-B with 4-byte start codes
+	Bitrate float64 `json:"bitrate"` // bit/s: Bytes × 8 / the input's duration
+
+	// Quality of each output picture against the reference (the input
+	// deblocked in full and scaled with Lanczos to the output size), as
+	// libav's psnr and ssim filters compute it.
+	PSNR      float64   `json:"psnr"` // mean, dB, capped at transcode.MaxPSNR
+	MinPSNR   float64   `json:"psnr_min"`
+	SSIM      float64   `json:"ssim"`
+	MinSSIM   float64   `json:"ssim_min"`
+	FramePSNR []float64 `json:"frame_psnr"`
+	FrameSSIM []float64 `json:"frame_ssim"`
+
+	// Wall milliseconds x264 takes per picture (sending it and taking what
+	// comes out), 50th and 99th percentiles, and the pictures it holds back
+	// before the first comes out (0 with tune zerolatency; a lookahead adds
+	// that many frame intervals of latency).
+	EncodeP50Ms float64 `json:"encode_p50_ms"`
+	EncodeP99Ms float64 `json:"encode_p99_ms"`
+	EncodeDelay int     `json:"encode_delay_frames"`
+
+	// The same chain run by the ffmpeg program (with --vs-ffmpeg): its CPU
+	// seconds per second of video, and camgate's CPU over the program's.
+	FFmpegCPUPerSecond float64 `json:"ffmpeg_cpu_per_second,omitempty"`
+	FFmpegRatio        float64 `json:"ffmpeg_ratio,omitempty"`
+
+	Pareto bool `json:"pareto"` // on the front of cameras against quality
+}
+
+// Runner measures settings on one input. It keeps the reference pictures
+// between settings; Close frees them.
+type Runner struct {
+	In     *Input
+	FFmpeg string // the ffmpeg program for the side-by-side; "" for none
+	refs   *references
+	file   string // the input as a file, for the ffmpeg program
+}
+
+// NewRunner returns a Runner for in.
+func NewRunner(in *Input) *Runner { return &Runner{In: in, refs: newReferences(in)} }
+
+// Close frees the reference pictures and the input's temporary file.
+func (r *Runner) Close() {
+	r.refs.Close()
+	removeFile(r.file)
+}
+
+// Measure runs one setting: a timed pass through decode → scale → encode as a
+// camera runs it, then, untimed, the quality of what came out.
+func (r *Runner) Measure(s Setting) (Result, error) {
+	res := Result{Setting: s, Label: s.Label()}
+	out, err := r.timedPass(s, &res)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", res.Label, err)
+	}
+	if err := r.quality(s, out, &res); err != nil {
+		return res, fmt.Errorf("%s: quality: %w", res.Label, err)
+	}
+	if r.FFmpeg != "" {
+		if err := r.vsFFmpeg(s, &res); err != nil {
+			return res, fmt.Errorf("%s: ffmpeg program: %w", res.Label, err)
+		}
+	}
+	return res, nil
+}
+
+// encoded is the output of a timed pass: each encoded picture's NAL units,
+// and which input picture it was made from.
+type encoded struct {
+	aus    [][][]byte
+	source []int
+}
+
+func (r *Runner) timedPass(s Setting, res *Result) (*encoded, error) {
+	in := r.In
+	codec := transcode.H264
+	if in.HEVC {
+		codec = transcode.H265
+	}
+	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: codec, SkipLoopFilter: !s.Deblock, Threads: s.DecoderThreads})
+	if err != nil {
+		return nil, err
+	}
+	defer dec.Close()
+	sc, err := transcode.NewScaler(s.Width, s.Height, s.Scale)
+	if err != nil {
+		return nil, err
+	}
+	defer sc.Close()
+	enc, err := transcode.NewEncoder(s.encoderConfig())
+	if err != nil {
+		return nil, err
+	}
+	defer enc.Close()
+
+	// Everything this goroutine calls runs on one OS thread, as in a camera's
+	// decode goroutine. Buffers are made before the clock starts.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	gate := pipeline.NewFrameRateGate(s.FPS)
+	latency := make([]time.Duration, 0, len(in.AUs))
+	out := &encoded{source: make([]int, 0, len(in.AUs))}
+	arena := make([]byte, 0, 64<<20)
+	var decCPU, scCPU, encCPU time.Duration
+	sent, received, delay := 0, 0, 0
+
+	drain := func() error {
+		for {
+			au, err := enc.Receive()
+			if err != nil || au == nil {
+				return err
+			}
+			if received == 0 {
+				delay = sent - 1
+			}
+			received++
+			nalus := make([][]byte, len(au.NALUs))
+			for i, n := range au.NALUs {
+				start := len(arena)
+				arena = append(arena, n...)
+				nalus[i] = arena[start:len(arena):len(arena)]
+				res.Bytes += 4 + int64(len(n))
+			}
+			out.aus = append(out.aus, nalus)
+		}
+	}
+	process := func(f *transcode.Frame) error {
+		res.InFrames++
+		if !gate.Accept(f.PTS()) {
+			return nil
+		}
+		c0 := ProcessCPUTime()
+		scaled, err := sc.Scale(f)
+		if err != nil {
+			return err
+		}
+		c1 := ProcessCPUTime()
+		w0 := time.Now()
+		if err := enc.Send(scaled); err != nil {
+			return err
+		}
+		sent++
+		out.source = append(out.source, in.index(f.PTS()))
+		if err := drain(); err != nil {
+			return err
+		}
+		latency = append(latency, time.Since(w0))
+		c2 := ProcessCPUTime()
+		scCPU += c1 - c0
+		encCPU += c2 - c1
+		return nil
+	}
+	receive := func() error {
+		for {
+			c0 := ProcessCPUTime()
+			f, err := dec.Receive()
+			decCPU += ProcessCPUTime() - c0
+			if err != nil || f == nil {
+				return err
+			}
+			if err := process(f); err != nil {
+				return err
+			}
+		}
+	}
+
+	wall0, cpu0 := time.Now(), ProcessCPUTime()
+	for i, au := range in.AUs {
+		c0 := ProcessCPUTime()
+		err := dec.Send(au, in.pts(i))
+		decCPU += ProcessCPUTime() - c0
+		if err != nil {
+			return nil, err
+		}
+		if err := receive(); err != nil {
+			return nil, err
+		}
+	}
+	if err := dec.Flush(); err != nil {
+		return nil, err
+	}
+	if err := receive(); err != nil {
+		return nil, err
+	}
+	c0 := ProcessCPUTime()
+	if err := enc.Send(nil); err != nil {
+		return nil, err
+	}
+	if err := drain(); err != nil {
+		return nil, err
+	}
+	encCPU += ProcessCPUTime() - c0
+	cpu, wall := ProcessCPUTime()-cpu0, time.Since(wall0)
+
+	if received != sent || res.InFrames == 0 || received == 0 {
+		return nil, fmt.Errorf("%d pictures decoded, %d sent to x264, %d came out", res.InFrames, sent, received)
+	}
+	res.OutFrames = received
+	res.DecodeMs = ms(decCPU) / float64(res.InFrames)
+	res.ScaleMs = ms(scCPU) / float64(received)
+	res.EncodeMs = ms(encCPU) / float64(received)
+	res.CPUPerSecond = cpu.Seconds() / in.Duration().Seconds()
+	res.WallFPS = float64(res.InFrames) / wall.Seconds()
+	res.StreamsPerCore = 1 / res.CPUPerSecond
+	res.StreamsPerMachine = res.StreamsPerCore * float64(runtime.NumCPU())
+	res.Bitrate = Bitrate(res.Bytes, in.Duration())
+	slices.Sort(latency)
+	res.EncodeP50Ms = ms(Percentile(latency, 50))
+	res.EncodeP99Ms = ms(Percentile(latency, 99))
+	res.EncodeDelay = delay
+	return out, nil
+}
+
+// quality decodes the output and compares each picture with the reference
+// picture of the input picture it was made from.
+func (r *Runner) quality(s Setting, out *encoded, res *Result) error {
+	refs, err := r.refs.get(s.Width, s.Height)
+	if err != nil {
+		return err
+	}
+	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: transcode.H264})
+	if err != nil {
+		return err
+	}
+	defer dec.Close()
+	res.FramePSNR = make([]float64, 0, len(out.aus))
+	res.FrameSSIM = make([]float64, 0, len(out.aus))
+	compare := func() error {
+		for {
+			f, err := dec.Receive()
+			if err != nil || f == nil {
+				return err
+			}
+			k := len(res.FramePSNR)
+			if k >= len(out.source) {
+				return fmt.Errorf("more pictures decoded than encoded")
+			}
+			ref := refs[out.source[k]]
+			p, err := transcode.PSNR(ref, f)
+			if err != nil {
+				return err
+			}
+			q, err := transcode.SSIM(ref, f)
+			if err != nil {
+				return err
+			}
+			res.FramePSNR = append(res.FramePSNR, p)
+			res.FrameSSIM = append(res.FrameSSIM, q)
+		}
+	}
+	for k, au := range out.aus {
+		if err := dec.Send(au, time.Duration(k)*time.Second/time.Duration(s.FPS)); err != nil {
+			return err
+		}
+		if err := compare(); err != nil {
+			return err
+		}
+	}
+	if err := dec.Flush(); err != nil {
+		return err
+	}
+	if err := compare(); err != nil {
+		return err
+	}
+	if len(res.FramePSNR) != len(out.aus) {
+		return fmt.Errorf("%d of %d encoded pictures decode", len(res.FramePSNR), len(out.aus))
+	}
+	res.PSNR, res.MinPSNR = meanMin(res.FramePSNR)
+	res.SSIM, res.MinSSIM = meanMin(res.FrameSSIM)
+	return nil
+}
+
+// Bitrate is bytes × 8 / d, in bit/s.
+func Bitrate(bytes int64, d time.Duration) float64 {
+	return float64(bytes) * 8 / d.Seconds()
+}
+
+// Percentile returns the p-th percentile (nearest rank) of sorted durations.
+func Percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+func meanMin(v []float64) (mean, lowest float64) {
+	lowest = math.Inf(1)
+	for _, x := range v {
+		mean += x
+		lowest = min(lowest, x)
+	}
+	return mean / float64(len(v)), lowest
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
