@@ -126,12 +126,12 @@ func (m Matrix) Settings(inputFPS int) ([]Setting, error) {
 			// Each value alone, on an otherwise default setting, so that a
 			// bad value is reported once and not once per combination.
 			t := Setting{Width: 640, Height: 360, FPS: 10}
-			err := parse(v, &t)
-			if err == nil {
-				err = t.encoderConfig().Validate()
-			}
-			if err != nil {
+			if err := parse(v, &t); err != nil {
 				errs = append(errs, fmt.Errorf("%s %q: %w", name, v, err))
+				continue
+			}
+			if err := t.encoderConfig().Validate(); err != nil {
+				errs = append(errs, err) // names the field and the value
 				continue
 			}
 			fns = append(fns, func(s *Setting) error { return parse(v, s) })

@@ -9,13 +9,11 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -142,11 +140,6 @@ func runCamgate(aus [][][]byte, w, h int, preset string, bitrate int) (result, e
 	return result{cpu: bench.CPUSelf() - cpu0, wall: time.Since(start), frames: c.Frames, kbytes: c.Bytes / 1024}, nil
 }
 
-var (
-	frameRe = regexp.MustCompile(`frame=\s*(\d+)`)
-	videoRe = regexp.MustCompile(`video:\s*(\d+)\s*Ki?B`)
-)
-
 func runFFmpeg(ffmpeg, clip string, w, h int, preset string, bitrate int) (result, error) {
 	br := strconv.Itoa(bitrate)
 	args := []string{
@@ -159,29 +152,9 @@ func runFFmpeg(ffmpeg, clip string, w, h int, preset string, bitrate int) (resul
 		"-bf", "0", "-forced-idr", "1", "-x264-params", "repeat-headers=1:scenecut=0",
 		"-f", "null", "-",
 	}
-	cmd := exec.Command(ffmpeg, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return result{}, fmt.Errorf("%v: %s", err, tail(stderr.String()))
+	run, err := bench.RunFFmpeg(ffmpeg, args)
+	if err != nil {
+		return result{}, err
 	}
-	wall := time.Since(start)
-	ps := cmd.ProcessState
-	res := result{cpu: ps.UserTime() + ps.SystemTime(), wall: wall}
-	if m := frameRe.FindAllStringSubmatch(stderr.String(), -1); len(m) > 0 {
-		res.frames, _ = strconv.Atoi(m[len(m)-1][1])
-	}
-	if m := videoRe.FindStringSubmatch(stderr.String()); m != nil {
-		res.kbytes, _ = strconv.Atoi(m[1])
-	}
-	return res, nil
-}
-
-func tail(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > 10 {
-		lines = lines[len(lines)-10:]
-	}
-	return strings.Join(lines, "\n")
+	return result{cpu: run.CPU, wall: run.Wall, frames: run.Frames, kbytes: run.KBytes}, nil
 }
