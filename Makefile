@@ -7,7 +7,7 @@ WITH_LIBAV = scripts/with-libav.sh
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS    = -X main.version=$(VERSION)
 
-.PHONY: all build run test test-deps fuzz bench bench-vs-ffmpeg libav ffmpeg-program vet clean
+.PHONY: all build run test test-deps fuzz bench bench-settings bench-vs-ffmpeg libav ffmpeg-program vet clean
 
 all: build
 
@@ -50,6 +50,10 @@ fuzz: libav
 ## bench: the Go benchmarks of the hot loop
 bench: libav
 	$(WITH_LIBAV) $(GO) test -run '^$$' -bench . -benchmem -benchtime 300x ./bench/ ./pipeline/
+
+## bench-settings: `camgate bench`, the default matrix of sub-stream settings, with its files in bin/
+bench-settings: build
+	bin/camgate bench -csv bin/bench.csv -json bin/bench.json -chart bin/bench.svg
 
 ## ffmpeg-program: the ffmpeg program from the same FFmpeg source, for comparisons
 ffmpeg-program:

@@ -23,7 +23,7 @@ func WriteChart(w io.Writer, rs []Result, title string, minPSNR float64, recomme
 	if len(rs) == 0 {
 		return fmt.Errorf("chart: no results")
 	}
-	const width, height, left, right, top, bottom = 960, 600, 70, 200, 40, 50
+	const width, height, left, right, top, bottom = 980, 600, 70, 170, 40, 50
 	xmin, xmax := math.Inf(1), math.Inf(-1)
 	ymin, ymax := minPSNR, minPSNR
 	for _, r := range rs {
@@ -78,7 +78,12 @@ func WriteChart(w io.Writer, rs []Result, title string, minPSNR float64, recomme
 		}
 	}
 	for _, r := range front {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" fill="#333">%s</text>`+"\n", px(r.StreamsPerMachine)+7, py(r.PSNR)-7, html.EscapeString(r.Label))
+		// Labels near the right edge go to the left of their point.
+		x, anchor := px(r.StreamsPerMachine)+7, "start"
+		if x > width-right-200 {
+			x, anchor = px(r.StreamsPerMachine)-7, "end"
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" fill="#333" text-anchor="%s">%s</text>`+"\n", x, py(r.PSNR)-7, anchor, html.EscapeString(r.Label))
 	}
 	// Legend: presets present, the front and the recommendation.
 	y := top + 10

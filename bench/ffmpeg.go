@@ -93,11 +93,19 @@ func (r *Runner) vsFFmpeg(s Setting, res *Result) error {
 			return err
 		}
 	}
-	run, err := RunFFmpeg(r.FFmpeg, FFmpegArgs(s, r.file, r.In.HEVC, r.In.FPS))
-	if err != nil {
-		return err
+	// As many runs as camgate's side had, the least CPU counting: the same
+	// treatment for both.
+	var cpu time.Duration
+	for i := 0; i < max(1, r.Repeats); i++ {
+		run, err := RunFFmpeg(r.FFmpeg, FFmpegArgs(s, r.file, r.In.HEVC, r.In.FPS))
+		if err != nil {
+			return err
+		}
+		if i == 0 || run.CPU < cpu {
+			cpu = run.CPU
+		}
 	}
-	res.FFmpegCPUPerSecond = run.CPU.Seconds() / r.In.Duration().Seconds()
+	res.FFmpegCPUPerSecond = cpu.Seconds() / r.In.Duration().Seconds()
 	res.FFmpegRatio = res.CPUPerSecond / res.FFmpegCPUPerSecond
 	return nil
 }

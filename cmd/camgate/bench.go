@@ -27,6 +27,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	input := fs.String("input", "", "a raw H.264/H.265 file, or an rtsp:// URL to record first (default: testdata/cam1080p25.h264, or a synthetic 1080p clip)")
 	loops := fs.Int("loops", 3, "passes over a file input (the test clip is 4 s)")
+	repeats := fs.Int("repeats", 2, "timed runs of each setting; the fastest counts (others were disturbed by something else)")
 	inputFPS := fs.Int("input-fps", 25, "frame rate of a file input (raw streams do not carry it)")
 	record := fs.Duration("record", 5*time.Second, "how much of an rtsp:// input to record")
 	matrixFile := fs.String("matrix", "", "YAML file of axes (preset: [veryfast, faster] …); axis flags override it")
@@ -52,7 +53,8 @@ bitrate, PSNR and SSIM against the source, encode latency. Prints a table
 most cameras above -min-psnr, as a camgate.yml snippet.
 
 Default matrix: preset ultrafast,superfast,veryfast,faster,medium ×
-rate crf23,crf28,512k × size 640x360,960x540 (30 settings, about a minute).
+rate crf23,crf28,512k × size 640x360,960x540 (30 settings, about 1.5 minutes
+on 2 cores).
 
 `)
 		fs.PrintDefaults()
@@ -113,6 +115,7 @@ rate crf23,crf28,512k × size 640x360,960x540 (30 settings, about a minute).
 		return fail(err)
 	}
 	runner := bench.NewRunner(in)
+	runner.Repeats = *repeats
 	defer runner.Close()
 	if *vsFFmpeg {
 		if runner.FFmpeg, err = findFFmpeg(*ffmpegPath, stderr); err != nil {
