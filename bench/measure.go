@@ -77,8 +77,8 @@ type Runner struct {
 	// least CPU counts, which filters out what else ran on the machine
 	// (0 means 1).
 	Repeats int
-	refs   *references
-	file   string // the input as a file, for the ffmpeg program
+	refs    *references
+	file    string // the input as a file, for the ffmpeg program
 }
 
 // NewRunner returns a Runner for in.
