@@ -20,10 +20,12 @@ type Report struct {
 }
 
 // WriteTable prints the results as an aligned table, in their order, the
-// Pareto front marked with "*".
+// Pareto front marked with "*". Stage costs are CPU ms per picture (1000/ms is
+// that stage's pictures per second); chain fps is input pictures per second
+// through the whole chain, one stream alone.
 func WriteTable(w io.Writer, rs []Result, vsFFmpeg bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := "\tsetting\tdecode ms\tscale ms\tencode ms\tcams/core\tcams/machine\tkbit/s\tPSNR dB\tmin\tSSIM\tenc p50 ms\tp99\t"
+	head := "\tsetting\tdecode ms\tscale ms\tencode ms\tchain fps\tcams/core\tcams/machine\tkbit/s\tPSNR dB\tmin\tSSIM\tenc p50 ms\tp99\t"
 	if vsFFmpeg {
 		head += "ffmpeg ratio\t"
 	}
@@ -33,8 +35,8 @@ func WriteTable(w io.Writer, rs []Result, vsFFmpeg bool) error {
 		if r.Pareto {
 			mark = "*"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%.2f\t%.1f\t%.1f\t%.0f\t%.2f\t%.2f\t%.4f\t%.2f\t%.2f\t",
-			mark, r.Label, r.DecodeMs, r.ScaleMs, r.EncodeMs, r.StreamsPerCore, r.StreamsPerMachine,
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%.2f\t%.0f\t%.1f\t%.1f\t%.0f\t%.2f\t%.2f\t%.4f\t%.2f\t%.2f\t",
+			mark, r.Label, r.DecodeMs, r.ScaleMs, r.EncodeMs, r.WallFPS, r.StreamsPerCore, r.StreamsPerMachine,
 			r.Bitrate/1000, r.PSNR, r.MinPSNR, r.SSIM, r.EncodeP50Ms, r.EncodeP99Ms)
 		if vsFFmpeg {
 			fmt.Fprintf(tw, "%.2f\t", r.FFmpegRatio)
