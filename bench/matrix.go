@@ -236,7 +236,7 @@ func parseRate(v string, s *Setting) error {
 	}
 	br, err := pipeline.ParseBitrate(v)
 	if err != nil {
-		return fmt.Errorf("expected crfN or a bitrate such as 512k: %w", err)
+		return errors.New("expected crf1 … crf51 (constant quality) or a bitrate such as 512k or 2M")
 	}
 	s.Encoder.Bitrate, s.Encoder.CRF = br, 0
 	return nil
