@@ -67,7 +67,9 @@ func TestDashboardInChromium(t *testing.T) {
 	var fakes []*rtsptest.Camera
 	var cams []pipeline.CameraConfig
 	for i, hue := range []int{30, 210} {
-		clip, err := pipeline.DemoClip(320, 180, 25, 2, 10, hue)
+		// 3 s, not 2: the card shows a 10 s average, which a clip looping
+		// evenly into 10 s would hold constant, to the last digit.
+		clip, err := pipeline.DemoClip(320, 180, 25, 3, 10, hue)
 		if err != nil {
 			t.Fatal(err)
 		}
