@@ -22,7 +22,7 @@ func TestVersion(t *testing.T) {
 	if code := run([]string{"version"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"camgate dev", "FFmpeg 7.1", "libavcodec 61.", "x264    build 1", "GPL"} {
+	for _, want := range []string{"camgate dev", "FFmpeg 7.1", "libavcodec 61.", "x264    build 1", "GPL", "MIT", "configure ", "--enable-libx264"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("version output lacks %q:\n%s", want, out.String())
 		}
