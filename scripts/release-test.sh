@@ -125,7 +125,7 @@ done
 # A clean environment, as a service would have: no CAMGATE_* of the caller.
 log "running the demo in the clean root: camgate run -rtsp $rtsp_addr -api $api_addr"
 env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root \
-  chroot "$root" /usr/local/bin/camgate run -rtsp "$rtsp_addr" -api "$api_addr" >"$root.log" 2>&1 &
+  "$(command -v chroot)" "$root" /usr/local/bin/camgate run -rtsp "$rtsp_addr" -api "$api_addr" >"$root.log" 2>&1 &
 pid=$!
 trap 'cleanup; rm -f "$root.log"' EXIT
 
