@@ -127,26 +127,21 @@ log "running the demo in the clean root: camgate run -rtsp $rtsp_addr -api $api_
 env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root \
   "$(command -v chroot)" "$root" /usr/local/bin/camgate run -rtsp "$rtsp_addr" -api "$api_addr" >"$root.log" 2>&1 &
 pid=$!
-trap 'cleanup; rm -f "$root.log"' EXIT
+trap 'cleanup; rm -f "$root.log" "$root.probe"' EXIT
 
 url=rtsp://${rtsp_addr/#:/127.0.0.1:}/demo/sub
-probe=""
-deadline=$((SECONDS + 60))
-while ((SECONDS < deadline)); do
-  kill -0 "$pid" 2>/dev/null || { tail -20 "$root.log" >&2; die "camgate exited early (log above)"; }
-  if probe=$(timeout 20 ffprobe -v error -rtsp_transport tcp -select_streams v:0 \
-      -show_entries stream=codec_name,width,height -of json "$url" 2>/dev/null) &&
-    [[ $(jq -r '.streams[0].codec_name // empty' <<<"$probe") != "" ]]; then
-    break
-  fi
-  probe=""
-  sleep 1
+# Wait for ffprobe in the background, so that a camgate that dies early is
+# noticed at once rather than at the deadline.
+"$here/probe-sub.sh" "$url" 60 >"$root.probe" &
+probe_pid=$!
+while kill -0 "$probe_pid" 2>/dev/null; do
+  kill -0 "$pid" 2>/dev/null || { kill "$probe_pid" 2>/dev/null || true; tail -20 "$root.log" >&2; die "camgate exited early (log above)"; }
+  sleep 0.5
 done
-[[ -n $probe ]] || { tail -20 "$root.log" >&2; die "ffprobe could not read $url within 60 s (camgate log above)"; }
-codec=$(jq -r '.streams[0].codec_name' <<<"$probe")
-size=$(jq -r '"\(.streams[0].width)x\(.streams[0].height)"' <<<"$probe")
-log "ffprobe $url: $codec $size"
-[[ $codec == h264 && $size == 640x360 ]] || die "sub stream is $codec $size, want h264 640x360"
+wait "$probe_pid" || { tail -20 "$root.log" >&2; die "ffprobe could not read $url within 60 s (camgate log above)"; }
+got=$(cat "$root.probe")
+log "ffprobe $url: $got"
+[[ $got == "h264 640x360" ]] || die "sub stream is $got, want h264 640x360"
 
 chroot "$root" /usr/local/bin/camgate health -api "$api_addr" >/dev/null ||
   die "camgate health inside the root did not answer on $api_addr"

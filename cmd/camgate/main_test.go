@@ -281,3 +281,26 @@ func TestSIGHUPReloadsOnlyWhatChanged(t *testing.T) {
 		t.Errorf("exit %d", c)
 	}
 }
+
+// camgate health in a container: the API address comes from
+// CAMGATE_API_LISTEN when there is no file, and every-interface addresses are
+// reached on loopback.
+func TestAPIFlagsResolveFromEnv(t *testing.T) {
+	t.Chdir(t.TempDir()) // no camgate.yml here
+	for env, want := range map[string]string{
+		"":                "127.0.0.1:9997",
+		"off":             "127.0.0.1:9997",
+		"0.0.0.0:19998":   "127.0.0.1:19998",
+		"[::]:19998":      "127.0.0.1:19998",
+		":19998":          "127.0.0.1:19998",
+		"192.0.2.7:19998": "192.0.2.7:19998",
+		"127.0.0.1:19999": "127.0.0.1:19999",
+	} {
+		t.Setenv("CAMGATE_API_LISTEN", env)
+		var a apiFlags
+		a.resolve()
+		if a.addr != want {
+			t.Errorf("CAMGATE_API_LISTEN=%q: address %q, want %q", env, a.addr, want)
+		}
+	}
+}
