@@ -8,7 +8,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 LDFLAGS    = -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 RELEASE    = dist/camgate-linux-$(shell $(GO) env GOARCH 2>/dev/null || echo amd64)
-IMAGE     ?= camgate:$(VERSION)
+IMAGE     ?= camgate
 
 .PHONY: all build run test test-deps fuzz bench bench-vs-ffmpeg libav ffmpeg-program vet clean \
 	release release-test verify-unit docker docker-test
