@@ -90,7 +90,7 @@ if [[ ! -s $root_tar ]]; then
     rm -rf --one-file-system "$boot" "$boot.log"
     die "debootstrap $codename failed (log above)"
   fi
-  tar -C "$boot" --numeric-owner -czf "$root_tar.partial" . && mv "$root_tar.partial" "$root_tar"
+  tar -C "$boot" --numeric-owner -czf "$root_tar.$$.partial" . && mv "$root_tar.$$.partial" "$root_tar"
   rm -rf --one-file-system "$boot" "$boot.log"
   log "root made in $((SECONDS - t0)) s"
 fi
