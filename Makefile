@@ -69,9 +69,12 @@ vet:
 
 ## release: dist/camgate-linux-amd64, one file: FFmpeg and x264 linked
 ## statically (only the C library stays dynamic), stripped, version and commit
-## stamped. Always our own FFmpeg build, never a system libav (shared).
+## stamped. Always our own FFmpeg build, never a system libav (shared). -a:
+## Go's build cache does not notice when pkg-config's --libs output changes
+## (seen here: a cached package kept linking x264 the old way), and a release
+## must link what the .pc files say today; it costs about 40 s.
 release:
-	FFMPEG_SOURCE=build $(WITH_LIBAV) $(GO) build -trimpath \
+	FFMPEG_SOURCE=build $(WITH_LIBAV) $(GO) build -a -trimpath \
 		-ldflags '-s -w $(LDFLAGS)' -o $(RELEASE) ./cmd/camgate
 	@ls -l $(RELEASE) | awk '{printf "%s: %.1f MB\n", $$NF, $$5/1e6}'
 
