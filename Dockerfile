@@ -2,7 +2,7 @@
 #
 # The builder runs the same scripts as a local build: scripts/ffmpeg.sh builds
 # FFmpeg 7.1 from Debian 13's own source package, and `make release` links
-# dist/camgate-linux-amd64 against it, FFmpeg and x264 static. The final stage
+# dist/camgate-linux-<arch> against it, FFmpeg and x264 static. The final stage
 # holds that one binary, CA certificates and time zone data.
 #
 # The image is GPL-2.0-or-later as a whole: the binary links x264 and an FFmpeg
@@ -29,7 +29,8 @@ COPY . .
 ARG VERSION=dev
 ARG COMMIT=
 RUN make release VERSION="$VERSION" COMMIT="$COMMIT" \
-    && dist/camgate-linux-amd64 version
+    && cp "dist/camgate-linux-$(go env GOARCH)" /camgate \
+    && /camgate version
 
 # ---- the image ------------------------------------------------------------------
 FROM debian:trixie-slim
@@ -38,8 +39,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
     && useradd --system --user-group --uid 10001 --home-dir /var/lib/camgate \
         --shell /usr/sbin/nologin camgate \
     && install -d -o camgate -g camgate -m 0750 /etc/camgate /var/lib/camgate
-COPY --from=build /src/dist/camgate-linux-amd64 /usr/local/bin/camgate
-COPY camgate.example.yml /usr/local/share/doc/camgate/camgate.example.yml
+COPY --from=build /camgate /usr/local/bin/camgate
 USER camgate
 # `camgate run` and `camgate health` read camgate.yml from the working folder:
 # mount a configuration at /etc/camgate/camgate.yml (better: a folder at
