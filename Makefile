@@ -10,8 +10,8 @@ LDFLAGS    = -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 RELEASE    = dist/camgate-linux-$(shell $(GO) env GOARCH 2>/dev/null || echo amd64)
 IMAGE     ?= camgate
 
-.PHONY: all build run test test-deps fuzz bench bench-vs-ffmpeg libav ffmpeg-program vet clean \
-	release release-test verify-unit docker docker-test
+.PHONY: all build run test test-deps fuzz bench bench-vs-ffmpeg libav ffmpeg-program vet clean
+.PHONY: release release-test verify-unit docker docker-test
 
 all: build
 

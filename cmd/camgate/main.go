@@ -6,7 +6,7 @@
 //	camgate check                  validate and print the effective configuration
 //	camgate snapshot CAMERA        save a camera's picture from a running camgate
 //	camgate health                 exit 0 if a running camgate answers
-//	camgate version                versions of camgate, libav and x264; license; configure flags
+//	camgate version                versions of camgate, libav and x264
 package main
 
 import (
@@ -59,7 +59,7 @@ Usage:
   camgate check [-c camgate.yml] validate a configuration and print it with defaults, passwords hidden
   camgate snapshot CAMERA        save a camera's picture from a running camgate (-o file, -width N)
   camgate health [-ready]        exit 0 if a running camgate answers (for container health checks)
-  camgate version                print the versions of camgate, libav and x264, the license, the configure flags
+  camgate version                print the versions of camgate, libav and x264
   camgate help                   this text
 
 Run "camgate COMMAND -h" for the flags of a command.
