@@ -5,13 +5,9 @@
 GO        ?= go
 WITH_LIBAV = scripts/with-libav.sh
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 LDFLAGS    = -X main.version=$(VERSION) -X main.commit=$(COMMIT)
-RELEASE    = dist/camgate-linux-$(shell $(GO) env GOARCH 2>/dev/null || echo amd64)
-IMAGE     ?= camgate
 
 .PHONY: all build run test test-deps fuzz bench bench-vs-ffmpeg libav ffmpeg-program vet clean
-.PHONY: release release-test verify-unit docker docker-test
 
 all: build
 
@@ -66,6 +62,11 @@ bench-vs-ffmpeg: libav
 
 vet:
 	$(WITH_LIBAV) $(GO) vet ./...
+
+COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+RELEASE    = dist/camgate-linux-$(shell $(GO) env GOARCH 2>/dev/null || echo amd64)
+IMAGE     ?= camgate
+.PHONY: release release-test verify-unit docker docker-test
 
 ## release: dist/camgate-linux-amd64, one file: FFmpeg and x264 linked
 ## statically (only the C library stays dynamic), stripped, version and commit
