@@ -72,7 +72,11 @@ if [[ $mode == programs ]]; then
   )
 fi
 
-flags_hash=$( (printf '%s\n' "${flags[@]}"; echo "$mode") | sha256sum | cut -c1-12)
+# pc_layout names how the installed .pc files are rewritten below; it is part of
+# the cache key, so a cache written by an older version of this script (x264 as
+# -lx264, the shared library) is not reused.
+pc_layout=x264-static
+flags_hash=$( (printf '%s\n' "${flags[@]}"; echo "$mode"; echo "$pc_layout") | sha256sum | cut -c1-12)
 
 # ---- a system libav 7.x, if allowed -----------------------------------------------
 pc_libs="libavcodec libavdevice libavfilter libavformat libswresample libswscale libavutil"
@@ -144,14 +148,7 @@ if [[ -n ${FFMPEG_TARBALL:-} ]]; then
 else
   # The mirror is the one this machine's own apt sources use for its main suite:
   # no host name is written in this repository.
-  mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
-    awk '$2 !~ /-/ && $1 !~ /security/ {print $1; exit}')
-  if [[ -z $mirror ]]; then
-    $sudo apt-get update -qq >&2 || true
-    mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
-      awk '$2 !~ /-/ && $1 !~ /security/ {print $1; exit}')
-  fi
-  [[ -n $mirror ]] || die "could not find a Debian mirror in this machine's apt sources (apt-get indextargets lists none)"
+  mirror=$("$(dirname "$0")/debian-mirror.sh") || die "no Debian mirror to fetch the source from (see above)"
   keyring=/usr/share/keyrings/debian-archive-keyring.gpg
   [[ -r $keyring ]] || die "missing $keyring: install debian-archive-keyring"
 
@@ -218,6 +215,10 @@ for pc in "$prefix"/lib/pkgconfig/*.pc; do
     fi
   fi
   sed -i -e '/^Libs\.private:/d' -e '/^Requires\.private:/d' "$pc"
+  # Link x264 from its static archive (libx264-dev ships libx264.a), so that a
+  # camgate binary needs no x264 on the machine it runs on: with FFmpeg's own
+  # libraries static too, it needs only the C library (see `make release`).
+  sed -i 's/-lx264\b/-l:libx264.a/g' "$pc"
 done
 printf '%s\n' "${flags[@]}" >"$prefix/configure-flags.txt"
 touch "$prefix/.complete"

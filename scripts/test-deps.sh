@@ -2,11 +2,12 @@
 # test-deps.sh — installs, through apt, the third-party programs the tests use
 # as independent clients: ffprobe and ffmpeg from Debian's `ffmpeg` package
 # (they read camgate's RTSP streams; camgate itself never runs them), and
-# Debian's `chromium`, which loads the dashboard in the browser test.
+# Debian's `chromium`, which loads the dashboard in the browser test, and jq,
+# which reads ffprobe's JSON in the release and container checks.
 set -euo pipefail
 log() { printf '[test-deps.sh] %s\n' "$*" >&2; }
 
-pkgs=(ffmpeg chromium)
+pkgs=(ffmpeg chromium jq)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -45,10 +46,20 @@ func (a *apiFlags) resolve() {
 		a.token = os.Getenv("CAMGATE_API_TOKEN")
 	}
 	if a.addr == "" {
+		// Without a file, the variable the server itself would obey (set in
+		// containers, where the API may listen on every interface).
+		if env := os.Getenv("CAMGATE_API_LISTEN"); env != "" && env != "off" {
+			a.addr = env
+		}
+	}
+	if a.addr == "" {
 		a.addr = "127.0.0.1:9997"
 	}
-	if strings.HasPrefix(a.addr, ":") {
-		a.addr = "127.0.0.1" + a.addr
+	// A server listening on every interface is reached on loopback.
+	if host, port, err := net.SplitHostPort(a.addr); err == nil {
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			a.addr = net.JoinHostPort("127.0.0.1", port)
+		}
 	}
 }
 

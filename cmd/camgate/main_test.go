@@ -22,7 +22,7 @@ func TestVersion(t *testing.T) {
 	if code := run([]string{"version"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"camgate dev", "FFmpeg 7.1", "libavcodec 61.", "x264    build 1", "GPL"} {
+	for _, want := range []string{"camgate dev", "FFmpeg 7.1", "libavcodec 61.", "x264    build 1", "GPL", "MIT", "configure ", "--enable-libx264"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("version output lacks %q:\n%s", want, out.String())
 		}
@@ -279,5 +279,28 @@ func TestSIGHUPReloadsOnlyWhatChanged(t *testing.T) {
 	syscall.Kill(syscall.Getpid(), syscall.SIGTERM)
 	if c := <-code; c != 0 {
 		t.Errorf("exit %d", c)
+	}
+}
+
+// camgate health in a container: the API address comes from
+// CAMGATE_API_LISTEN when there is no file, and every-interface addresses are
+// reached on loopback.
+func TestAPIFlagsResolveFromEnv(t *testing.T) {
+	t.Chdir(t.TempDir()) // no camgate.yml here
+	for env, want := range map[string]string{
+		"":                "127.0.0.1:9997",
+		"off":             "127.0.0.1:9997",
+		"0.0.0.0:19998":   "127.0.0.1:19998",
+		"[::]:19998":      "127.0.0.1:19998",
+		":19998":          "127.0.0.1:19998",
+		"192.0.2.7:19998": "192.0.2.7:19998",
+		"127.0.0.1:19999": "127.0.0.1:19999",
+	} {
+		t.Setenv("CAMGATE_API_LISTEN", env)
+		var a apiFlags
+		a.resolve()
+		if a.addr != want {
+			t.Errorf("CAMGATE_API_LISTEN=%q: address %q, want %q", env, a.addr, want)
+		}
 	}
 }
