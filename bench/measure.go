@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/camgate/camgate/pipeline"
@@ -33,10 +34,15 @@ type Result struct {
 	// chain, one stream alone.
 	WallFPS float64 `json:"wall_fps"`
 	// StreamsPerCore is how many such cameras one core keeps in real time at
-	// the input's frame rate (1 / CPUPerSecond); StreamsPerMachine multiplies
-	// by the cores, a linear estimate (bench/camload measures a real machine
-	// full of cameras).
-	StreamsPerCore    float64 `json:"streams_per_core"`
+	// the input's frame rate (1 / CPUPerSecond).
+	StreamsPerCore float64 `json:"streams_per_core"`
+	// LoadedCPUPerSecond is CPUPerSecond measured with one stream per core
+	// running at once (Runner.Parallel), where cores share caches, memory
+	// bandwidth and, with SMT, execution units.
+	LoadedCPUPerSecond float64 `json:"loaded_cpu_per_second,omitempty"`
+	// StreamsPerMachine is how many such cameras all the cores keep in real
+	// time: cores / (CPUPerSecond × the machine's load factor, see
+	// ApplyLoadFactor), or cores × StreamsPerCore without loaded passes.
 	StreamsPerMachine float64 `json:"streams_per_machine"`
 
 	Bytes   int64   `json:"bytes"`   // encoded bytes, Annex-B with 4-byte start codes
@@ -77,8 +83,11 @@ type Runner struct {
 	// least CPU counts, which filters out what else ran on the machine
 	// (0 means 1).
 	Repeats int
-	refs    *references
-	file    string // the input as a file, for the ffmpeg program
+	// Parallel is how many streams of each setting then run at once to
+	// measure the machine loaded, normally one per core; 0 or 1: none.
+	Parallel int
+	refs     *references
+	file     string // the input as a file, for the ffmpeg program
 }
 
 // NewRunner returns a Runner for in.
@@ -104,6 +113,13 @@ func (r *Runner) Measure(s Setting) (Result, error) {
 		if out == nil || try.CPUPerSecond < res.CPUPerSecond {
 			res, out = try, o
 		}
+	}
+	if r.Parallel > 1 {
+		loaded, err := r.loadedPass(s, r.Parallel)
+		if err != nil {
+			return res, fmt.Errorf("%s: %d streams at once: %w", res.Label, r.Parallel, err)
+		}
+		res.LoadedCPUPerSecond = loaded
 	}
 	if err := r.quality(s, out, &res); err != nil {
 		return res, fmt.Errorf("%s: quality: %w", res.Label, err)
@@ -261,6 +277,61 @@ func (r *Runner) timedPass(s Setting, res *Result) (*encoded, error) {
 	res.EncodeP99Ms = ms(Percentile(latency, 99))
 	res.EncodeDelay = delay
 	return out, nil
+}
+
+// ApplyLoadFactor computes what running a stream on every core at once costs
+// each stream, as the median over the results of loaded CPU over CPU alone
+// (one figure for the machine: a single setting's loaded pass is noisier than
+// the differences between settings), and sets every result's
+// StreamsPerMachine from it. It returns the factor, 0 if no result has a
+// loaded pass (StreamsPerMachine then stays linear).
+func ApplyLoadFactor(rs []Result) float64 {
+	var ratios []float64
+	for _, r := range rs {
+		if r.LoadedCPUPerSecond > 0 && r.CPUPerSecond > 0 {
+			ratios = append(ratios, r.LoadedCPUPerSecond/r.CPUPerSecond)
+		}
+	}
+	if len(ratios) == 0 {
+		return 0
+	}
+	slices.Sort(ratios)
+	factor := ratios[len(ratios)/2]
+	if len(ratios)%2 == 0 {
+		factor = (ratios[len(ratios)/2-1] + ratios[len(ratios)/2]) / 2
+	}
+	for i := range rs {
+		rs[i].StreamsPerMachine = float64(runtime.NumCPU()) / (rs[i].CPUPerSecond * factor)
+	}
+	return factor
+}
+
+// loadedPass runs n timed passes of the setting at once and returns the CPU
+// seconds each stream used per second of video, from the process's CPU time
+// over the whole run (so decoder and x264 threads count as well).
+func (r *Runner) loadedPass(s Setting, n int) (float64, error) {
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	var ready sync.WaitGroup
+	ready.Add(n)
+	for i := 0; i < n; i++ {
+		go func() {
+			ready.Done()
+			<-start
+			_, err := r.timedPass(s, &Result{})
+			errs <- err
+		}()
+	}
+	ready.Wait()
+	cpu0 := ProcessCPUTime()
+	close(start)
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			return 0, err
+		}
+	}
+	cpu := ProcessCPUTime() - cpu0
+	return cpu.Seconds() / (float64(n) * r.In.Duration().Seconds()), nil
 }
 
 // quality decodes the output and compares each picture with the reference

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,27 @@ func TestParetoFront(t *testing.T) {
 	}
 	if f := ParetoFront(nil); len(f) != 0 {
 		t.Errorf("empty set: %v", f)
+	}
+}
+
+func TestApplyLoadFactor(t *testing.T) {
+	rs := []Result{
+		{CPUPerSecond: 0.10, LoadedCPUPerSecond: 0.11}, // 1.1
+		{CPUPerSecond: 0.20, LoadedCPUPerSecond: 0.30}, // 1.5, an outlier the median ignores
+		{CPUPerSecond: 0.05, LoadedCPUPerSecond: 0.06}, // 1.2
+	}
+	if f := ApplyLoadFactor(rs); math.Abs(f-1.2) > 1e-9 {
+		t.Fatalf("factor %v, want the median 1.2", f)
+	}
+	cores := float64(runtime.NumCPU())
+	for _, r := range rs {
+		if want := cores / (r.CPUPerSecond * 1.2); math.Abs(r.StreamsPerMachine-want) > 1e-9 {
+			t.Errorf("CPU %.2f: %.3f cameras per machine, want %.3f", r.CPUPerSecond, r.StreamsPerMachine, want)
+		}
+	}
+	none := []Result{{CPUPerSecond: 0.1, StreamsPerMachine: 20}}
+	if f := ApplyLoadFactor(none); f != 0 || none[0].StreamsPerMachine != 20 {
+		t.Errorf("no loaded pass: factor %v, %v cameras", f, none[0].StreamsPerMachine)
 	}
 }
 
@@ -202,6 +224,7 @@ func setting(t *testing.T, axes map[string]string) Setting {
 func TestMeasureBitrate(t *testing.T) {
 	in := loadInput(t, 1)
 	r := NewRunner(in)
+	r.Parallel = 2
 	defer r.Close()
 	s := setting(t, map[string]string{"rate": "512k", "fps": "25"})
 	res, err := r.Measure(s)
@@ -240,6 +263,17 @@ func TestMeasureBitrate(t *testing.T) {
 	}
 	if got := res.StreamsPerCore * res.CPUPerSecond; math.Abs(got-1) > 1e-9 {
 		t.Errorf("streams per core %.2f × CPU per second %.3f = %v", res.StreamsPerCore, res.CPUPerSecond, got)
+	}
+	// Two streams at once cost each about what one alone costs: more (shared
+	// caches), never much less; the machine figure follows from it.
+	if res.LoadedCPUPerSecond < 0.8*res.CPUPerSecond || res.LoadedCPUPerSecond > 3*res.CPUPerSecond {
+		t.Errorf("loaded %.3f CPU s/s against %.3f alone", res.LoadedCPUPerSecond, res.CPUPerSecond)
+	}
+	rs := []Result{res}
+	factor := ApplyLoadFactor(rs)
+	if want := float64(runtime.NumCPU()) / res.LoadedCPUPerSecond; math.Abs(rs[0].StreamsPerMachine-want) > 1e-9 ||
+		math.Abs(factor-res.LoadedCPUPerSecond/res.CPUPerSecond) > 1e-12 {
+		t.Errorf("streams per machine %.2f (factor %.3f), want cores / loaded CPU = %.2f", rs[0].StreamsPerMachine, factor, want)
 	}
 	t.Logf("%s: decode %.2f + scale %.2f + encode %.2f ms, %.1f cameras/core, %.0f kbit/s, %.2f dB, SSIM %.4f",
 		res.Label, res.DecodeMs, res.ScaleMs, res.EncodeMs, res.StreamsPerCore, res.Bitrate/1000, res.PSNR, res.SSIM)

@@ -28,6 +28,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	input := fs.String("input", "", "a raw H.264/H.265 file, or an rtsp:// URL to record first (default: testdata/cam1080p25.h264, or a synthetic 1080p clip)")
 	loops := fs.Int("loops", 3, "passes over a file input (the test clip is 4 s)")
 	repeats := fs.Int("repeats", 2, "timed runs of each setting; the fastest counts (others were disturbed by something else)")
+	parallel := fs.Int("parallel", runtime.NumCPU(), "streams of each setting run at once for the cameras-per-machine figure (1: estimate it from one stream)")
 	inputFPS := fs.Int("input-fps", 25, "frame rate of a file input (raw streams do not carry it)")
 	record := fs.Duration("record", 5*time.Second, "how much of an rtsp:// input to record")
 	matrixFile := fs.String("matrix", "", "YAML file of axes (preset: [veryfast, faster] …); axis flags override it")
@@ -116,6 +117,7 @@ on 2 cores).
 	}
 	runner := bench.NewRunner(in)
 	runner.Repeats = *repeats
+	runner.Parallel = *parallel
 	defer runner.Close()
 	if *vsFFmpeg {
 		if runner.FFmpeg, err = findFFmpeg(*ffmpegPath, stderr); err != nil {
@@ -144,10 +146,15 @@ on 2 cores).
 	bar.done()
 	fmt.Fprintf(stderr, "camgate bench: %d settings in %v\n", len(settings), time.Since(start).Round(time.Second))
 
+	load := bench.ApplyLoadFactor(results)
 	bench.MarkPareto(results)
 	_ = bench.SortByGoal(results, *goal)
 	fmt.Fprintf(stdout, "%s, %d pictures at %d fps; %s. Sorted by %s; * = Pareto front of cameras against PSNR.\n",
 		in.Name, len(in.AUs), in.FPS, machine(), *goal)
+	if load > 0 {
+		fmt.Fprintf(stdout, "With a stream on each of the %d cores at once, each costs %.2f× its CPU alone (median of %d settings): cams/machine = %d / (CPU per camera × %.2f).\n",
+			runtime.NumCPU(), load, len(results), runtime.NumCPU(), load)
+	}
 	if err := bench.WriteTable(stdout, results, runner.FFmpeg != ""); err != nil {
 		return fail(err)
 	}
