@@ -9,6 +9,9 @@ import (
 	"strings"
 )
 
+// presetOrder is x264's presets from the fastest, the legend's order.
+var presetOrder = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"}
+
 // presetColors tell presets apart in the chart, fast (warm) to slow (cool).
 var presetColors = map[string]string{
 	"ultrafast": "#d62728", "superfast": "#ff7f0e", "veryfast": "#bcbd22", "faster": "#2ca02c",
@@ -87,13 +90,14 @@ func WriteChart(w io.Writer, rs []Result, title string, minPSNR float64, recomme
 	}
 	// Legend: presets present, the front and the recommendation.
 	y := top + 10
-	seen := map[string]bool{}
+	used := map[string]bool{}
 	for _, r := range rs {
-		p := r.Setting.encoderConfig().Preset
-		if seen[p] {
+		used[r.Setting.encoderConfig().Preset] = true
+	}
+	for _, p := range presetOrder {
+		if !used[p] {
 			continue
 		}
-		seen[p] = true
 		fmt.Fprintf(&b, `<circle cx="%d" cy="%d" r="5" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n", width-right+20, y, presetColors[p], width-right+32, y+4, p)
 		y += 20
 	}
