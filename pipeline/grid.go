@@ -67,7 +67,7 @@ func startGrid(ctx context.Context, cfg GridConfig, srv *rtsp.Server, log zerolo
 	if g.enc, err = transcode.NewEncoder(cfg.Output.encoderConfig()); err != nil {
 		return fail(err)
 	}
-	if g.stream, err = srv.PublishH264("grid/"+cfg.Name, g.enc.ForceKeyframe); err != nil {
+	if g.stream, err = srv.PublishH264("grid/"+cfg.Name, g.enc.ParameterSets(), g.enc.ForceKeyframe); err != nil {
 		return fail(err)
 	}
 	g.ctx, g.cancel = context.WithCancel(ctx)

@@ -37,7 +37,7 @@ func newOutput(srv *rtsp.Server, path, name string, cfg OutputConfig) (*output, 
 		o.Close()
 		return nil, err
 	}
-	if o.stream, err = srv.PublishH264(path, o.enc.ForceKeyframe); err != nil {
+	if o.stream, err = srv.PublishH264(path, o.enc.ParameterSets(), o.enc.ForceKeyframe); err != nil {
 		o.Close()
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
 	"github.com/bluenviron/gortsplib/v5/pkg/description"
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/pion/rtp"
 
 	"github.com/camgate/camgate/rtsp"
@@ -124,5 +125,42 @@ func TestStatsReportFlow(t *testing.T) {
 	}
 	if st.Main == nil || st.Main.Readers != 0 || st.Decoded == 0 {
 		t.Errorf("main/decoder stats: %+v", st)
+	}
+}
+
+// TestTranscodedSDPAnnouncesParameterSets describes the sub and grid streams
+// before anyone reads them, as an NVR's first connection does: the SDP must
+// already carry the encoder's SPS and PPS (sprop-parameter-sets), with the
+// output's size in the SPS.
+func TestTranscodedSDPAnnouncesParameterSets(t *testing.T) {
+	cam := startFake(t, loadClip(t, "cam1080p25.h264"), false)
+	g := startGatewayWithGrids(t, []CameraConfig{{Name: "c", URL: cam.URL(), Sub: DefaultSub}},
+		GridConfig{Name: "wall", Cameras: []string{"c"}})
+	waitState(t, g.Camera("c"), StateReady, 10*time.Second)
+	for path, size := range map[string][2]int{"c/sub": {640, 360}, "grid/wall": {1280, 720}} {
+		u, _ := base.ParseURL(g.Server().URL(path))
+		cl := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host}
+		if err := cl.Start(); err != nil {
+			t.Fatal(err)
+		}
+		desc, _, err := cl.Describe(u)
+		cl.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		var h *format.H264
+		if len(desc.Medias) != 1 || !desc.Medias[0].FindFormat(&h) {
+			t.Fatalf("%s: no H.264 in the SDP: %+v", path, desc.Medias)
+		}
+		if len(h.SPS) == 0 || len(h.PPS) == 0 {
+			t.Fatalf("%s: SDP without sprop-parameter-sets", path)
+		}
+		var sps h264.SPS
+		if err := sps.Unmarshal(h.SPS); err != nil {
+			t.Fatalf("%s: SPS in the SDP: %v", path, err)
+		}
+		if sps.Width() != size[0] || sps.Height() != size[1] {
+			t.Errorf("%s: SPS says %dx%d, want %dx%d", path, sps.Width(), sps.Height(), size[0], size[1])
+		}
 	}
 }

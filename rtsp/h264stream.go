@@ -29,15 +29,19 @@ type H264Stream struct {
 	tsBase uint32
 }
 
-// PublishH264 publishes an H.264 path. onReader, if not nil, is called (on its
-// own goroutine) shortly after each reader's PLAY, so that the encoder can send
-// a keyframe at once instead of at the end of its GOP.
-func (s *Server) PublishH264(path string, onReader func()) (*H264Stream, error) {
+// PublishH264 publishes an H.264 path. paramSets, the encoder's SPS and PPS
+// if known, go into the SDP (sprop-parameter-sets, profile-level-id): NVRs
+// and players built on live555 set up their decoder from them before the
+// first picture. onReader, if not nil, is called (on its own goroutine)
+// shortly after each reader's PLAY, so that the encoder can send a keyframe
+// at once instead of at the end of its GOP.
+func (s *Server) PublishH264(path string, paramSets [][]byte, onReader func()) (*H264Stream, error) {
 	p, err := s.publish(path, onReader)
 	if err != nil {
 		return nil, err
 	}
 	f := &format.H264{PayloadTyp: 96, PacketizationMode: 1}
+	updateParameterSets(f, paramSets)
 	m := &description.Media{Type: description.MediaTypeVideo, Formats: []format.Format{f}}
 	st := &gortsplib.ServerStream{Server: s.srv, Desc: &description.Session{Title: "camgate", Medias: []*description.Media{m}}}
 	if err := st.Initialize(); err != nil {

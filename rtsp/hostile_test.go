@@ -37,7 +37,7 @@ func liveServer(t *testing.T, cfg ServerConfig) (*Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := srv.PublishH264("cam/sub", nil)
+	st, err := srv.PublishH264("cam/sub", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,15 +133,16 @@ type AccessUnit struct {
 // keyframe can decode. Output timestamps never go backwards, even when the
 // input's do (a camera reconnecting with a new clock).
 type Encoder struct {
-	cfg      EncoderConfig
-	ctx      *astiav.CodecContext
-	pkt      *packet
-	au       AccessUnit
-	buf      []byte
-	lastPTS  int64
-	started  bool
-	forceKey atomic.Bool
-	frames   uint64
+	cfg       EncoderConfig
+	ctx       *astiav.CodecContext
+	pkt       *packet
+	au        AccessUnit
+	buf       []byte
+	lastPTS   int64
+	started   bool
+	forceKey  atomic.Bool
+	paramSets [][]byte
+	frames    uint64
 }
 
 // NewEncoder opens an x264 encoder.
@@ -163,7 +164,21 @@ func NewEncoder(cfg EncoderConfig) (*Encoder, error) {
 		e.Close()
 		return nil, fmt.Errorf("encoder: %w", err)
 	}
-	c := e.ctx
+	if err := openX264(e.ctx, codec, cfg); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("encoder: open libx264 %dx%d: %w", cfg.Width, cfg.Height, err)
+	}
+	// The SPS and PPS this encoder puts in front of each IDR, known now so
+	// that the stream's SDP can announce them before the first picture.
+	if e.paramSets, err = x264Headers(codec, cfg); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("encoder: %w", err)
+	}
+	return e, nil
+}
+
+// openX264 configures a codec context for cfg and opens it.
+func openX264(c *astiav.CodecContext, codec *astiav.Codec, cfg EncoderConfig) error {
 	c.SetWidth(cfg.Width)
 	c.SetHeight(cfg.Height)
 	c.SetPixelFormat(astiav.PixelFormatYuv420P)
@@ -197,12 +212,38 @@ func NewEncoder(cfg EncoderConfig) (*Encoder, error) {
 	// SPS/PPS in front of every IDR (x264's repeat-headers, kept on because no
 	// global header is asked for).
 	_ = opts.Set("x264-params", "repeat-headers=1:scenecut=0", 0)
-	if err := c.Open(codec, opts); err != nil {
-		e.Close()
-		return nil, fmt.Errorf("encoder: open libx264 %dx%d: %w", cfg.Width, cfg.Height, err)
-	}
-	return e, nil
+	return c.Open(codec, opts)
 }
+
+// x264Headers opens a second x264 with the same settings and a global header,
+// which makes it write its SPS and PPS at once (into extradata), and returns
+// them. They are the ones the real encoder repeats in band: the parameter sets
+// follow from the settings alone.
+func x264Headers(codec *astiav.Codec, cfg EncoderConfig) ([][]byte, error) {
+	c := astiav.AllocCodecContext(codec)
+	if c == nil {
+		return nil, errors.New("avcodec_alloc_context3 failed")
+	}
+	defer c.Free()
+	c.SetFlags(c.Flags().Add(astiav.CodecContextFlagGlobalHeader))
+	if err := openX264(c, codec, cfg); err != nil {
+		return nil, fmt.Errorf("x264 headers: %w", err)
+	}
+	var sets [][]byte
+	for _, n := range annexb.Split(c.ExtraData()) {
+		if len(n) > 0 && (n[0]&0x1f == 7 || n[0]&0x1f == 8) { // SPS, PPS
+			sets = append(sets, append([]byte(nil), n...))
+		}
+	}
+	if len(sets) != 2 {
+		return nil, fmt.Errorf("x264 headers: %d parameter sets, want SPS and PPS", len(sets))
+	}
+	return sets, nil
+}
+
+// ParameterSets returns the SPS and PPS (without start codes) that precede
+// every IDR this encoder makes.
+func (e *Encoder) ParameterSets() [][]byte { return e.paramSets }
 
 // Config returns the effective configuration, defaults filled in.
 func (e *Encoder) Config() EncoderConfig { return e.cfg }

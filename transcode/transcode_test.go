@@ -675,3 +675,56 @@ func TestBlitAndFill(t *testing.T) {
 		t.Errorf("Blit allocates %v", allocs)
 	}
 }
+
+// TestEncoderParameterSets checks that the SPS and PPS an encoder announces
+// before encoding are the ones it then sends in front of its IDRs, for
+// settings that change them.
+func TestEncoderParameterSets(t *testing.T) {
+	f, err := NewFrame(320, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Fill(90, 100, 150)
+	for _, cfg := range []EncoderConfig{
+		{Width: 320, Height: 180, FPS: 10},
+		{Width: 320, Height: 180, FPS: 25, Preset: "medium", Bitrate: 300_000, Profile: "high", Tune: "none"},
+		{Width: 320, Height: 180, FPS: 15, Preset: "ultrafast", CRF: 30, Profile: "baseline", Threads: 2},
+	} {
+		enc, err := NewEncoder(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := enc.ParameterSets()
+		if len(ps) != 2 || ps[0][0]&0x1f != 7 || ps[1][0]&0x1f != 8 {
+			enc.Close()
+			t.Fatalf("%+v: parameter sets %x", cfg, ps)
+		}
+		var inBand [][]byte
+		for i := 0; i <= 30 && inBand == nil; i++ {
+			send := f
+			if i == 30 {
+				send = nil // the end: a lookahead gives back what it holds
+			} else {
+				f.SetPTS(time.Duration(i) * 100 * time.Millisecond)
+			}
+			if err := enc.Send(send); err != nil {
+				t.Fatal(err)
+			}
+			for au, err := enc.Receive(); au != nil || err != nil; au, err = enc.Receive() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, n := range au.NALUs {
+					if t := n[0] & 0x1f; t == 7 || t == 8 {
+						inBand = append(inBand, append([]byte(nil), n...))
+					}
+				}
+			}
+		}
+		enc.Close()
+		if len(inBand) != 2 || !bytes.Equal(inBand[0], ps[0]) || !bytes.Equal(inBand[1], ps[1]) {
+			t.Errorf("%+v: announced SPS/PPS %x, in band %x", cfg, ps, inBand)
+		}
+	}
+}
