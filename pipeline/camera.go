@@ -362,7 +362,10 @@ func (h *sourceHandler) OnAccessUnit(au rtsp.AccessUnit) {
 	}
 	pts := au.PTS + in.offset
 	if pts <= in.lastPTS && in.lastWall != (time.Time{}) {
-		pts = in.lastPTS + time.Millisecond
+		// The camera's clock stands still or went back (some cameras send
+		// every picture with one timestamp): the time that really passed
+		// keeps the outputs' frame rates and the grid's tiles right.
+		pts = in.lastPTS + max(time.Millisecond, now.Sub(in.lastWall))
 	}
 	in.lastPTS, in.lastWall = pts, now
 

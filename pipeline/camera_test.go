@@ -318,3 +318,26 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFrozenCameraClock: a camera that sends every picture with the same
+// RTP timestamp (seen with cheap cameras and badly built servers) still gets
+// a sub stream at its configured frame rate, timed by the pictures' arrival.
+func TestFrozenCameraClock(t *testing.T) {
+	cam := startFake(t, loadClip(t, "reschange.h264"), false)
+	cam.FreezeClock(true)
+	g := startGateway(t, CameraConfig{Name: "c", URL: cam.URL(), Sub: DefaultSub})
+	waitState(t, g.Camera("c"), StateReady, 10*time.Second)
+	r := newReader(t, g.Server().URL("c/sub"), false)
+	r.waitFrames(1, 5*time.Second)
+	n0, _, _, _ := r.snapshot()
+	time.Sleep(3 * time.Second)
+	n1, _, _, backwards := r.snapshot()
+	fps := float64(n1-n0) / 3
+	t.Logf("sub stream of a camera with a frozen clock: %.1f fps", fps)
+	if fps < 8 || fps > 11 {
+		t.Errorf("sub at %.1f fps, want about 10", fps)
+	}
+	if backwards != 0 {
+		t.Errorf("%d timestamps went backwards", backwards)
+	}
+}

@@ -70,6 +70,7 @@ type Camera struct {
 	down     bool
 
 	stalled, garbage, slow atomic.Bool
+	frozenClock            atomic.Bool
 	conns, connsOpen       atomic.Int64
 	sessions, sessionsOpen atomic.Int64
 
@@ -276,6 +277,11 @@ func (c *Camera) Garbage(on bool) { c.garbage.Store(on) }
 // Slow plays at half speed.
 func (c *Camera) Slow(on bool) { c.slow.Store(on) }
 
+// FreezeClock sends every picture with the same RTP timestamp while on, as
+// some cameras and badly built servers do: the pictures keep coming at the
+// frame rate, their timestamps say no time passes.
+func (c *Camera) FreezeClock(on bool) { c.frozenClock.Store(on) }
+
 // SetClip switches to another clip at the next frame, as a camera whose
 // resolution is changed does: new SPS/PPS in band, same session and SDP.
 func (c *Camera) SetClip(clip Clip) {
@@ -324,6 +330,7 @@ func (c *Camera) play() {
 	videoEnc := newPacketizer(c.clip.HEVC)
 	var audioTS uint32
 	var videoSeq uint16
+	var frozenTS uint32
 	rng := rand.New(rand.NewPCG(rand.Uint64(), 1))
 	tone := ulawTone()
 	for {
@@ -351,6 +358,11 @@ func (c *Camera) play() {
 		c.mu.Unlock()
 
 		ts := uint32(int64(frame) * 90000 / int64(c.cfg.FPS))
+		if c.frozenClock.Load() {
+			ts = frozenTS
+		} else {
+			frozenTS = ts
+		}
 		au := clip.AccessUnits[index%len(clip.AccessUnits)]
 		index++
 		frame++
