@@ -119,23 +119,8 @@ start=$SECONDS
 [[ -r /etc/debian_version ]] && command -v apt-get >/dev/null ||
   die "this is not a Debian-like machine (no /etc/debian_version or apt-get). Install FFmpeg 7.1 development libraries yourself and run with FFMPEG_SOURCE=system, or pass FFMPEG_TARBALL= with gcc, make, nasm, pkg-config and libx264-dev installed."
 
-sudo=""
-if [[ $(id -u) != 0 ]]; then
-  command -v sudo >/dev/null || die "need root (or sudo) to install build prerequisites with apt-get"
-  sudo=sudo
-fi
-
-prereqs=(build-essential pkg-config nasm libx264-dev dpkg-dev xz-utils ca-certificates)
-missing=()
-for p in "${prereqs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  log "installing build prerequisites: ${missing[*]}"
-  $sudo apt-get update -qq >&2 || die "apt-get update failed: is Debian's package archive reachable from this machine?"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
-    die "apt-get install ${missing[*]} failed"
-fi
+"$(dirname "$0")/apt-install.sh" build-essential pkg-config nasm libx264-dev dpkg-dev xz-utils ca-certificates ||
+  die "the build prerequisites could not be installed (see above)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/camgate-ffmpeg.XXXXXX")
 trap 'rm -rf "$work"' EXIT

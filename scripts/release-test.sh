@@ -35,17 +35,7 @@ start=$SECONDS
 [[ $(id -u) == 0 ]] || die "needs root for debootstrap, chroot and mount: run it as root (sudo make release-test)"
 
 # ---- prerequisites, through apt -------------------------------------------------
-need=(debootstrap ffmpeg jq binutils libc-bin)
-missing=()
-for p in "${need[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  log "installing ${missing[*]}"
-  apt-get update -qq || die "apt-get update failed: is Debian's package archive reachable?"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-    die "apt-get install ${missing[*]} failed"
-fi
+"$here/apt-install.sh" debootstrap ffmpeg jq binutils libc-bin || die "prerequisites missing (see above)"
 
 # ---- 1. the file itself -----------------------------------------------------------
 # Every shared object glibc itself is made of; anything else means a library

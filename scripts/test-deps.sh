@@ -8,19 +8,8 @@
 # (testdata/gst-rtsp-camera.py, through Debian's python3-gi), and its rtspsrc
 # reads camgate's streams (pipeline/interop_test.go).
 set -euo pipefail
-log() { printf '[test-deps.sh] %s\n' "$*" >&2; }
 
 pkgs=(ffmpeg chromium jq
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0 python3-gi)
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-((${#missing[@]})) || exit 0
-command -v apt-get >/dev/null || { log "error: need apt-get to install ${missing[*]}; install them by hand"; exit 1; }
-sudo=""
-[[ $(id -u) == 0 ]] || sudo=sudo
-log "installing ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+"$(dirname "$0")/apt-install.sh" "${pkgs[@]}"

@@ -11,12 +11,7 @@ die() { printf '[verify-unit] FAIL: %s\n' "$*" >&2; exit 1; }
 unit=${1:-deploy/camgate.service}
 [[ -r $unit ]] || die "no unit file $unit"
 if ! command -v systemd-analyze >/dev/null; then
-  command -v apt-get >/dev/null || die "systemd-analyze is missing: install systemd"
-  sudo=""
-  [[ $(id -u) == 0 ]] || sudo=sudo
-  log "installing systemd (for systemd-analyze)"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends systemd >/dev/null ||
-    die "apt-get install systemd failed"
+  "$(dirname "$0")/apt-install.sh" systemd || die "systemd-analyze is missing, and installing systemd failed"
 fi
 unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /usr/lib/systemd/system)
 [[ -d $unitdir ]] || unitdir=/lib/systemd/system
