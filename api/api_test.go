@@ -253,6 +253,28 @@ func TestSnapshot(t *testing.T) {
 	if code, _ := fx.do("GET", "/v1/cameras/nope/snapshot.jpg", ""); code != 404 {
 		t.Errorf("snapshot of an unknown camera: %d", code)
 	}
+
+	// A grid's snapshot: the mosaic, cam0's red in the left tile of a 2x1.
+	if code, b := fx.do("POST", "/v1/grids", `{"name": "pair", "cameras": ["cam0", "cam1"], "size": "640x360"}`); code != 201 {
+		t.Fatalf("POST grid: %d %s", code, b)
+	}
+	code, body := fx.do("GET", "/v1/grids/pair/snapshot.jpg?width=320", "")
+	if code != 200 {
+		t.Fatalf("grid snapshot: %d %s", code, body)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("grid snapshot does not decode: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 320 || b.Dy() != 180 {
+		t.Errorf("grid snapshot: %v, want 320x180", b)
+	}
+	if r, g, bl, _ := img.At(80, 90).RGBA(); r>>8 < 180 || g>>8 > 70 || bl>>8 > 70 {
+		t.Errorf("grid snapshot: left tile RGB %d,%d,%d, want cam0's red", r>>8, g>>8, bl>>8)
+	}
+	if code, _ := fx.do("GET", "/v1/grids/nope/snapshot.jpg", ""); code != 404 {
+		t.Errorf("snapshot of an unknown grid: %d", code)
+	}
 }
 
 func scrape(t *testing.T, fx *fixture) (map[string]float64, string) {

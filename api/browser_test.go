@@ -119,8 +119,8 @@ func TestDashboardInChromium(t *testing.T) {
 			first[name] = m[1]
 		}
 	}
-	if !strings.Contains(cardOf(dom, "grid-both"), "rtsp://") {
-		t.Error("no grid card")
+	if grid := cardOf(dom, "grid-both"); !strings.Contains(grid, "rtsp://") || !strings.Contains(grid, `data-loaded="1"`) {
+		t.Errorf("no grid card, or no picture in it:\n%s", grid)
 	}
 
 	// Rates move: a second look shows other figures.

@@ -120,6 +120,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /v1/cameras", s.auth(http.HandlerFunc(s.listCameras)))
 	mux.Handle("GET /v1/cameras/{name}", s.auth(http.HandlerFunc(s.getCamera)))
 	mux.Handle("GET /v1/cameras/{name}/snapshot.jpg", s.auth(http.HandlerFunc(s.snapshot)))
+	mux.Handle("GET /v1/grids/{name}/snapshot.jpg", s.auth(http.HandlerFunc(s.gridSnapshot)))
 	mux.Handle("POST /v1/cameras", s.auth(http.HandlerFunc(s.putEntry("cameras", true))))
 	mux.Handle("PUT /v1/cameras/{name}", s.auth(http.HandlerFunc(s.putEntry("cameras", false))))
 	mux.Handle("DELETE /v1/cameras/{name}", s.auth(http.HandlerFunc(s.deleteEntry("cameras"))))

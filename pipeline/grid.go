@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -30,7 +31,10 @@ type Grid struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	watched   atomic.Bool // someone plays the grid: cameras feed it only then
+	watched   atomic.Bool // someone plays or snapshots the grid: cameras feed it only then
+	snapshots chan snapshotRequest
+	snapUntil atomic.Int64           // keep the tiles fed for snapshots until then (UnixNano)
+	jpeg      *transcode.JPEGEncoder // owned by run
 	frames    atomic.Uint64
 	liveTiles atomic.Int64
 	lastUnix  atomic.Int64
@@ -45,7 +49,7 @@ func startGrid(ctx context.Context, cfg GridConfig, srv *rtsp.Server, log zerolo
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("grid %s: %w", cfg.Name, err)
 	}
-	g := &Grid{cfg: cfg, log: log.With().Str("grid", cfg.Name).Logger()}
+	g := &Grid{cfg: cfg, log: log.With().Str("grid", cfg.Name).Logger(), snapshots: make(chan snapshotRequest, 16)}
 	fail := func(err error) (*Grid, error) {
 		g.release()
 		return nil, fmt.Errorf("grid %s: %w", cfg.Name, err)
@@ -88,7 +92,12 @@ func (g *Grid) Config() GridConfig { return g.cfg }
 // they skip scaling for it.
 func (g *Grid) active() bool { return g.watched.Load() }
 
-// run composes and encodes a picture every 1/fps.
+// tilesSettle is how long the tiles take to fill once cameras start feeding
+// an idle grid: a snapshot taken sooner would show placeholders.
+const tilesSettle = 400 * time.Millisecond
+
+// run composes a picture every 1/fps while the grid is played or
+// snapshotted, encodes it while it is played, and answers snapshots.
 func (g *Grid) run() {
 	defer g.wg.Done()
 	period := time.Second / time.Duration(g.cfg.Output.FPS)
@@ -97,33 +106,47 @@ func (g *Grid) run() {
 	sample := time.NewTicker(time.Second)
 	defer sample.Stop()
 	start := time.Now()
-	var lastLog time.Time
+	var lastLog, feedingSince time.Time
 	for {
 		select {
 		case <-g.ctx.Done():
+			g.failSnapshots(errors.New("grid stopped"))
 			return
 		case <-sample.C:
 			g.fps.sample(g.frames.Load())
 			g.bytes.sample(g.stream.Stats().BytesOut)
 			continue
 		case now := <-tick.C:
-			watched := g.stream.HasReaders()
-			g.watched.Store(watched)
-			if !watched {
+			played := g.stream.HasReaders()
+			snapshotting := now.UnixNano() < g.snapUntil.Load()
+			g.watched.Store(played || snapshotting)
+			if !played && !snapshotting {
+				feedingSince = time.Time{}
 				continue
 			}
-			if err := g.compose(now, now.Sub(start)); err != nil && time.Since(lastLog) > 10*time.Second {
+			if feedingSince.IsZero() {
+				feedingSince = now
+			}
+			live, err := g.draw(now)
+			if err == nil && played {
+				err = g.encode(now, now.Sub(start))
+			}
+			if err != nil && time.Since(lastLog) > 10*time.Second {
 				lastLog = time.Now()
 				g.log.Warn().Err(err).Msg("compose")
+			}
+			if err == nil && (live == len(g.slots) || now.Sub(feedingSince) >= tilesSettle) {
+				g.serveSnapshots()
 			}
 		}
 	}
 }
 
-// compose draws every tile into the canvas and encodes it.
-func (g *Grid) compose(now time.Time, pts time.Duration) error {
+// draw copies every tile, or its placeholder, into the canvas, and returns
+// how many were live.
+func (g *Grid) draw(now time.Time) (int, error) {
 	if err := g.canvas.MakeWritable(); err != nil {
-		return err
+		return 0, err
 	}
 	live := 0
 	for _, s := range g.slots {
@@ -132,6 +155,11 @@ func (g *Grid) compose(now time.Time, pts time.Duration) error {
 		}
 	}
 	g.liveTiles.Store(int64(live))
+	return live, nil
+}
+
+// encode encodes the canvas and sends it to the grid's readers.
+func (g *Grid) encode(now time.Time, pts time.Duration) error {
 	g.canvas.SetPTS(pts)
 	if err := g.enc.Send(g.canvas); err != nil {
 		return err
@@ -149,6 +177,63 @@ func (g *Grid) compose(now time.Time, pts time.Duration) error {
 		}
 		g.frames.Add(1)
 		g.lastUnix.Store(now.UnixNano())
+	}
+}
+
+// Snapshot returns the grid's next composed picture as JPEG, width pixels
+// wide (0: the grid's width). A grid nobody plays has its cameras feed it for
+// a minute after the last snapshot, as a camera keeps decoding for one.
+func (g *Grid) Snapshot(ctx context.Context, width int) ([]byte, error) {
+	if width < 0 || width > transcode.MaxDimension {
+		return nil, fmt.Errorf("width %d: between 0 and %d", width, transcode.MaxDimension)
+	}
+	g.snapUntil.Store(time.Now().Add(snapshotKeepAlive).UnixNano())
+	req := snapshotRequest{width: width, reply: make(chan snapshotReply, 1)}
+	select {
+	case g.snapshots <- req:
+	case <-ctx.Done():
+		return nil, ErrNoPicture
+	case <-g.ctx.Done():
+		return nil, errors.New("grid stopped")
+	}
+	select {
+	case r := <-req.reply:
+		return r.jpeg, r.err
+	case <-ctx.Done():
+		return nil, ErrNoPicture
+	}
+}
+
+// serveSnapshots answers the pending snapshot requests with the canvas.
+func (g *Grid) serveSnapshots() {
+	for {
+		select {
+		case req := <-g.snapshots:
+			if g.jpeg == nil {
+				e, err := transcode.NewJPEGEncoder(80)
+				if err != nil {
+					req.reply <- snapshotReply{err: err}
+					continue
+				}
+				g.jpeg = e
+			}
+			b, err := g.jpeg.Encode(g.canvas, req.width)
+			req.reply <- snapshotReply{jpeg: b, err: err}
+		default:
+			return
+		}
+	}
+}
+
+// failSnapshots answers the pending snapshot requests with err.
+func (g *Grid) failSnapshots(err error) {
+	for {
+		select {
+		case req := <-g.snapshots:
+			req.reply <- snapshotReply{err: err}
+		default:
+			return
+		}
 	}
 }
 
@@ -227,6 +312,10 @@ func (g *Grid) release() {
 	if g.enc != nil {
 		g.enc.Close()
 		g.enc = nil
+	}
+	if g.jpeg != nil {
+		g.jpeg.Close()
+		g.jpeg = nil
 	}
 	if g.canvas != nil {
 		g.canvas.Close()

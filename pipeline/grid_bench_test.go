@@ -48,7 +48,10 @@ func BenchmarkGrid4x4(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		now := time.Now()
-		if err := g.compose(now, now.Sub(start)); err != nil {
+		if _, err := g.draw(now); err != nil {
+			b.Fatal(err)
+		}
+		if err := g.encode(now, now.Sub(start)); err != nil {
 			b.Fatal(err)
 		}
 	}

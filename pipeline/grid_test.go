@@ -1,7 +1,11 @@
 package pipeline
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"os/exec"
 	"strings"
 	"testing"
@@ -260,5 +264,59 @@ grids:
 	g := f.Grids[0]
 	if g.Name != "lobby" || g.Cols != 3 || g.Rows != 1 || g.Fit != FitCrop || g.Output.Width != 960 || g.Output.FPS != 10 || g.Output.Encoder.Bitrate != 1_000_000 {
 		t.Errorf("grid %+v", g)
+	}
+}
+
+// TestGridSnapshot takes a snapshot of a grid nobody plays: the cameras start
+// feeding it, the picture shows each camera's colour in its tile, and
+// nothing is encoded for it.
+func TestGridSnapshot(t *testing.T) {
+	var cams []CameraConfig
+	var names []string
+	for i, c := range tileColors {
+		fake := startFake(t, solidClip(t, c), false)
+		name := fmt.Sprintf("cam%d", i)
+		names = append(names, name)
+		cams = append(cams, CameraConfig{Name: name, URL: fake.URL()})
+	}
+	g := startGatewayWithGrids(t, cams, GridConfig{Name: "wall", Cameras: names})
+	for _, n := range names {
+		waitState(t, g.Camera(n), StateReady, 10*time.Second)
+	}
+	grid := g.Grid("wall")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	b, err := grid.Snapshot(ctx, 640)
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	img, err := jpeg.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yc, ok := img.(*image.YCbCr)
+	if !ok || img.Bounds().Dx() != 640 || img.Bounds().Dy() != 360 {
+		t.Fatalf("snapshot %T %v, want 640x360 Y'CbCr", img, img.Bounds())
+	}
+	// JPEG is full range; the cameras' colours are video range.
+	full := func(c [3]byte) [3]byte {
+		clamp := func(v float64) byte { return byte(max(0, min(255, v+0.5))) }
+		return [3]byte{clamp((float64(c[0]) - 16) * 255 / 219),
+			clamp((float64(c[1])-128)*255/224 + 128), clamp((float64(c[2])-128)*255/224 + 128)}
+	}
+	for i, c := range [][2]int{{160, 90}, {480, 90}, {160, 270}, {480, 270}} {
+		p := yc.YCbCrAt(c[0], c[1])
+		if got, want := [3]byte{p.Y, p.Cb, p.Cr}, full(tileColors[i]); !near(got, want, 8) {
+			t.Errorf("tile %d: %v, want %v", i, got, want)
+		}
+	}
+	t.Logf("first snapshot of an idle grid in %v", took.Round(time.Millisecond))
+	if st := grid.Stats(); st.Output.Frames != 0 {
+		t.Errorf("%d pictures encoded for a grid nobody plays", st.Output.Frames)
+	}
+	if _, err := grid.Snapshot(ctx, -1); err == nil {
+		t.Error("negative width accepted")
 	}
 }

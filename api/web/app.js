@@ -107,8 +107,8 @@ function renderCamera(container, cam) {
 }
 
 function renderGrid(container, g) {
-  const c = card(container, "grid-" + g.name, false);
-  c.className = "card";
+  const c = card(container, "grid-" + g.name, true);
+  c.className = "card grid";
   const o = g.output;
   fill(c.querySelector(".body"), g.name, "", [
     ["layout", g.layout + ", " + o.width + "x" + o.height + ", fit " + g.fit],
@@ -147,12 +147,20 @@ async function refresh() {
 // slow link never piles up requests; it is shown from memory (a blob), so the
 // card never flickers while the next one loads.
 function refreshSnapshots() {
-  for (const img of document.querySelectorAll("#cameras img")) {
+  for (const img of document.querySelectorAll("#cameras img, #grids img")) {
     if (img.dataset.loading) continue;
-    if (!img.closest(".card").classList.contains("ready")) continue; // no picture to get
-    const name = img.closest(".card").id.slice("camera-".length);
+    const c = img.closest(".card");
+    // A camera that is down has no picture to get; a grid always has one
+    // (placeholder tiles for its cameras that are down).
+    let url;
+    if (c.id.startsWith("camera-")) {
+      if (!c.classList.contains("ready")) continue;
+      url = "/v1/cameras/" + encodeURIComponent(c.id.slice("camera-".length)) + "/snapshot.jpg?width=480";
+    } else {
+      url = "/v1/grids/" + encodeURIComponent(c.id.slice("grid-".length)) + "/snapshot.jpg?width=480";
+    }
     img.dataset.loading = "1";
-    fetch("/v1/cameras/" + encodeURIComponent(name) + "/snapshot.jpg?width=480")
+    fetch(url)
       .then((r) => (r.ok ? r.blob() : Promise.reject(r.status)))
       .then((blob) => {
         const old = img.src;
