@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -105,16 +106,17 @@ func cmdHealth(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// cmdSnapshot saves a camera's current picture from a running camgate.
+// cmdSnapshot saves a camera's current picture, or a grid's (grid/NAME),
+// from a running camgate.
 func cmdSnapshot(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("camgate snapshot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var a apiFlags
 	a.register(fs)
-	out := fs.String("o", "", "output file (default: CAMERA.jpg; - for standard output)")
-	width := fs.Int("width", 0, "width in pixels (default: the camera's)")
+	out := fs.String("o", "", "output file (default: CAMERA.jpg, or grid-NAME.jpg; - for standard output)")
+	width := fs.Int("width", 0, "width in pixels (default: the camera's or the grid's)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: camgate snapshot [flags] CAMERA")
+		fmt.Fprintln(stderr, "Usage: camgate snapshot [flags] CAMERA|grid/NAME")
 		fs.PrintDefaults()
 	}
 	// Flags may come after the camera's name.
@@ -133,7 +135,10 @@ func cmdSnapshot(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	a.resolve()
-	path := "/v1/cameras/" + name + "/snapshot.jpg"
+	path, file := "/v1/cameras/"+url.PathEscape(name)+"/snapshot.jpg", name+".jpg"
+	if grid, ok := strings.CutPrefix(name, "grid/"); ok {
+		path, file = "/v1/grids/"+url.PathEscape(grid)+"/snapshot.jpg", "grid-"+grid+".jpg"
+	}
 	if *width > 0 {
 		path += fmt.Sprintf("?width=%d", *width)
 	}
@@ -153,7 +158,7 @@ func cmdSnapshot(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if *out == "" {
-		*out = name + ".jpg"
+		*out = file
 	}
 	if err := os.WriteFile(*out, body, 0o644); err != nil {
 		fmt.Fprintf(stderr, "camgate snapshot: %v\n", err)

@@ -60,7 +60,7 @@ func usage(w io.Writer) {
 Usage:
   camgate run [-c camgate.yml]   run the gateway; with no configuration, four demo cameras and a grid
   camgate check [-c camgate.yml] validate a configuration and print it with defaults, passwords hidden
-  camgate snapshot CAMERA        save a camera's picture from a running camgate (-o file, -width N)
+  camgate snapshot CAMERA        save a camera's (or grid/NAME's) picture from a running camgate (-o file, -width N)
   camgate health [-ready]        exit 0 if a running camgate answers (for container health checks)
   camgate bench [-input FILE|URL] measure sub-stream settings: cameras per machine, bitrate, quality
   camgate version                print the versions of camgate, libav and x264

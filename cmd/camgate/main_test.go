@@ -114,6 +114,12 @@ func TestDemoRunsAndStopsOnSignal(t *testing.T) {
 	} else if b, err := os.ReadFile(snap); err != nil || len(b) < 1000 || b[0] != 0xff || b[1] != 0xd8 {
 		t.Errorf("snapshot file: %d bytes, %v", len(b), err)
 	}
+	// The demo's grid, to the default file name grid-demo.jpg.
+	if c := run([]string{"snapshot", "grid/demo", "-api", apiAddr, "-width", "320"}, &hout, &herr); c != 0 {
+		t.Errorf("camgate snapshot grid/demo: exit %d: %s", c, herr.String())
+	} else if img, err := os.ReadFile("grid-demo.jpg"); err != nil || len(img) < 1000 || img[0] != 0xff || img[1] != 0xd8 {
+		t.Errorf("grid snapshot file: %d bytes, %v", len(img), err)
+	}
 
 	// A reader stays connected while the signal comes.
 	reader := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", url, "-f", "null", "-")
