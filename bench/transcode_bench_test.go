@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/transcode"
 )
 
@@ -174,4 +175,30 @@ func BenchmarkChain(b *testing.B) {
 		}
 	}
 	report(b)
+}
+
+// BenchmarkCameraDefaultSub is one camera as `camgate bench` measures it, with
+// camgate's default sub stream (640x360 at 10 fps, x264 veryfast, 512 kbit/s):
+// decode every picture of the 1080p25 clip, keep one in 2.5, scale, encode.
+// An op is one input picture; cams/core is how many such cameras one core
+// keeps in real time.
+func BenchmarkCameraDefaultSub(b *testing.B) {
+	aus := loadB(b)
+	in := &Input{Name: clip1080, FPS: 25}
+	for len(in.AUs) < max(b.N, 50) {
+		in.AUs = append(in.AUs, aus...)
+	}
+	in.AUs = in.AUs[:max(b.N, 50)]
+	sub := pipeline.DefaultSub
+	s := Setting{Width: sub.Width, Height: sub.Height, FPS: sub.FPS, Scale: sub.Scale, Encoder: sub.Encoder}
+	r := NewRunner(in)
+	defer r.Close()
+	var res Result
+	b.ResetTimer()
+	if _, err := r.timedPass(s, &res); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(res.StreamsPerCore, "cams/core")
+	b.ReportMetric(res.DecodeMs+res.ScaleMs*float64(res.OutFrames)/float64(res.InFrames)+
+		res.EncodeMs*float64(res.OutFrames)/float64(res.InFrames), "CPU-ms/picture")
 }
