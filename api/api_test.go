@@ -228,7 +228,7 @@ func TestSnapshot(t *testing.T) {
 	for _, tc := range []struct {
 		query string
 		w, h  int
-	}{{"", 320, 180}, {"?width=160", 160, 90}} {
+	}{{"", 320, 180}, {"?width=160", 160, 90}, {"?width=160", 160, 90}, {"", 320, 180}, {"", 320, 180}} {
 		code, body := fx.do("GET", "/v1/cameras/cam0/snapshot.jpg"+tc.query, "")
 		if code != 200 {
 			t.Fatalf("snapshot%s: %d %s", tc.query, code, body)
@@ -258,9 +258,12 @@ func TestSnapshot(t *testing.T) {
 	if code, b := fx.do("POST", "/v1/grids", `{"name": "pair", "cameras": ["cam0", "cam1"], "size": "640x360"}`); code != 201 {
 		t.Fatalf("POST grid: %d %s", code, b)
 	}
-	code, body := fx.do("GET", "/v1/grids/pair/snapshot.jpg?width=320", "")
-	if code != 200 {
-		t.Fatalf("grid snapshot: %d %s", code, body)
+	var code int
+	var body []byte
+	for i := 0; i < 3; i++ { // a dashboard asks again and again
+		if code, body = fx.do("GET", "/v1/grids/pair/snapshot.jpg?width=320", ""); code != 200 {
+			t.Fatalf("grid snapshot %d: %d %s", i, code, body)
+		}
 	}
 	img, err := jpeg.Decode(bytes.NewReader(body))
 	if err != nil {

@@ -128,8 +128,14 @@ func TestDashboardInChromium(t *testing.T) {
 	dom = chromium(t, url, "")
 	changed := false
 	for name, v := range first {
-		if m := inField.FindStringSubmatch(cardOf(dom, "camera-"+name)); m != nil && m[1] != v {
+		card := cardOf(dom, "camera-"+name)
+		if m := inField.FindStringSubmatch(card); m != nil && m[1] != v {
 			changed = true
+		}
+		// The second page gets pictures too: snapshots of the same size,
+		// asked again, once failed after the first.
+		if !strings.Contains(card, `data-loaded="1"`) {
+			t.Errorf("%s's card has no picture in the second page", name)
 		}
 	}
 	if !changed {

@@ -16,6 +16,7 @@ type JPEGEncoder struct {
 	w, h   int
 	scaler *Scaler
 	pkt    *packet
+	n      int64 // pictures encoded: their PTS, which mjpeg wants increasing
 }
 
 // NewJPEGEncoder makes an encoder with a quality from 1 (smallest) to 100
@@ -60,7 +61,10 @@ func (j *JPEGEncoder) Encode(f *Frame, width int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jpeg: %w", err)
 	}
-	full.f.SetPts(0)
+	// The mjpeg encoder refuses a picture whose PTS is not above the last
+	// one's: the second snapshot of the same size failed with PTS 0.
+	j.n++
+	full.f.SetPts(j.n)
 	setQScale(full.f, j.qscale)
 	if ret := sendFrame(j.ctx, full.f); ret < 0 {
 		return nil, avError("jpeg: mjpeg", ret)
