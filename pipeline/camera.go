@@ -47,8 +47,7 @@ type Camera struct {
 	endSession  context.CancelFunc
 	skipBackoff bool
 
-	snapshots chan snapshotRequest
-	snapUntil atomic.Int64 // decode for snapshots until then (UnixNano)
+	snaps *snapshotter // snapshots keep the decoder running while wanted
 
 	stateNow atomic.Int32                // state, for readers that must not lock
 	sinks    atomic.Pointer[[]*tileSink] // grid tiles fed from this camera's pictures
@@ -106,9 +105,9 @@ func StartCamera(ctx context.Context, cfg CameraConfig, srv *rtsp.Server, log ze
 	}
 	c := &Camera{
 		cfg: cfg, src: src, state: StateConnecting, since: time.Now(),
-		log:       log.With().Str("camera", cfg.Name).Logger(),
-		queue:     make(chan queuedAU, cfg.QueueSize),
-		snapshots: make(chan snapshotRequest, 16),
+		log:   log.With().Str("camera", cfg.Name).Logger(),
+		queue: make(chan queuedAU, cfg.QueueSize),
+		snaps: newSnapshotter(),
 	}
 	fail := func(err error) (*Camera, error) {
 		c.closeOutputs()
@@ -267,7 +266,7 @@ func (c *Camera) setState(s State, err error) {
 
 // needsPixels tells whether any output or grid wants decoded pictures.
 func (c *Camera) needsPixels() bool {
-	if len(c.outs) > 0 || c.snapshotting() {
+	if len(c.outs) > 0 || c.snaps.wanted(time.Now()) {
 		return true
 	}
 	sinks := c.sinks.Load()
@@ -406,12 +405,7 @@ func (c *Camera) decode() {
 		}
 	}
 	defer closeDecoder()
-	var jpeg *transcode.JPEGEncoder
-	defer func() {
-		if jpeg != nil {
-			jpeg.Close()
-		}
-	}()
+	defer c.snaps.close()
 	// The sinks this goroutine has seen, to free the scalers of removed ones.
 	var sinks *[]*tileSink
 	updateSinks := func() {
@@ -486,7 +480,7 @@ func (c *Camera) decode() {
 					t.push(f)
 				}
 			}
-			c.serveSnapshots(f, &jpeg)
+			c.snaps.serve(f)
 		}
 		s := dec.Stats()
 		c.decodeErrors.Store(errBase + s.Errors)

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -31,10 +30,8 @@ type Grid struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	watched   atomic.Bool // someone plays or snapshots the grid: cameras feed it only then
-	snapshots chan snapshotRequest
-	snapUntil atomic.Int64           // keep the tiles fed for snapshots until then (UnixNano)
-	jpeg      *transcode.JPEGEncoder // owned by run
+	watched   atomic.Bool  // someone plays or snapshots the grid: cameras feed it only then
+	snaps     *snapshotter // snapshots keep the tiles fed while wanted
 	frames    atomic.Uint64
 	liveTiles atomic.Int64
 	lastUnix  atomic.Int64
@@ -49,7 +46,7 @@ func startGrid(ctx context.Context, cfg GridConfig, srv *rtsp.Server, log zerolo
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("grid %s: %w", cfg.Name, err)
 	}
-	g := &Grid{cfg: cfg, log: log.With().Str("grid", cfg.Name).Logger(), snapshots: make(chan snapshotRequest, 16)}
+	g := &Grid{cfg: cfg, log: log.With().Str("grid", cfg.Name).Logger(), snaps: newSnapshotter()}
 	fail := func(err error) (*Grid, error) {
 		g.release()
 		return nil, fmt.Errorf("grid %s: %w", cfg.Name, err)
@@ -110,7 +107,6 @@ func (g *Grid) run() {
 	for {
 		select {
 		case <-g.ctx.Done():
-			g.failSnapshots(errors.New("grid stopped"))
 			return
 		case <-sample.C:
 			g.fps.sample(g.frames.Load())
@@ -118,7 +114,7 @@ func (g *Grid) run() {
 			continue
 		case now := <-tick.C:
 			played := g.stream.HasReaders()
-			snapshotting := now.UnixNano() < g.snapUntil.Load()
+			snapshotting := g.snaps.wanted(now)
 			g.watched.Store(played || snapshotting)
 			if !played && !snapshotting {
 				feedingSince = time.Time{}
@@ -136,7 +132,7 @@ func (g *Grid) run() {
 				g.log.Warn().Err(err).Msg("compose")
 			}
 			if err == nil && (live == len(g.slots) || now.Sub(feedingSince) >= tilesSettle) {
-				g.serveSnapshots()
+				g.snaps.serve(g.canvas)
 			}
 		}
 	}
@@ -177,63 +173,6 @@ func (g *Grid) encode(now time.Time, pts time.Duration) error {
 		}
 		g.frames.Add(1)
 		g.lastUnix.Store(now.UnixNano())
-	}
-}
-
-// Snapshot returns the grid's next composed picture as JPEG, width pixels
-// wide (0: the grid's width). A grid nobody plays has its cameras feed it for
-// a minute after the last snapshot, as a camera keeps decoding for one.
-func (g *Grid) Snapshot(ctx context.Context, width int) ([]byte, error) {
-	if width < 0 || width > transcode.MaxDimension {
-		return nil, fmt.Errorf("width %d: between 0 and %d", width, transcode.MaxDimension)
-	}
-	g.snapUntil.Store(time.Now().Add(snapshotKeepAlive).UnixNano())
-	req := snapshotRequest{width: width, reply: make(chan snapshotReply, 1)}
-	select {
-	case g.snapshots <- req:
-	case <-ctx.Done():
-		return nil, ErrNoPicture
-	case <-g.ctx.Done():
-		return nil, errors.New("grid stopped")
-	}
-	select {
-	case r := <-req.reply:
-		return r.jpeg, r.err
-	case <-ctx.Done():
-		return nil, ErrNoPicture
-	}
-}
-
-// serveSnapshots answers the pending snapshot requests with the canvas.
-func (g *Grid) serveSnapshots() {
-	for {
-		select {
-		case req := <-g.snapshots:
-			if g.jpeg == nil {
-				e, err := transcode.NewJPEGEncoder(80)
-				if err != nil {
-					req.reply <- snapshotReply{err: err}
-					continue
-				}
-				g.jpeg = e
-			}
-			b, err := g.jpeg.Encode(g.canvas, req.width)
-			req.reply <- snapshotReply{jpeg: b, err: err}
-		default:
-			return
-		}
-	}
-}
-
-// failSnapshots answers the pending snapshot requests with err.
-func (g *Grid) failSnapshots(err error) {
-	for {
-		select {
-		case req := <-g.snapshots:
-			req.reply <- snapshotReply{err: err}
-		default:
-			return
-		}
 	}
 }
 
@@ -313,10 +252,7 @@ func (g *Grid) release() {
 		g.enc.Close()
 		g.enc = nil
 	}
-	if g.jpeg != nil {
-		g.jpeg.Close()
-		g.jpeg = nil
-	}
+	g.snaps.close()
 	if g.canvas != nil {
 		g.canvas.Close()
 		g.canvas = nil

@@ -4,21 +4,35 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/camgate/camgate/transcode"
 )
 
-// snapshotKeepAlive is how long a camera keeps decoding after a snapshot was
-// asked for, when nothing else needs its pictures: a dashboard refreshing
-// every few seconds then gets its pictures at once instead of waiting for a
-// keyframe each time.
+// snapshotKeepAlive is how long a camera keeps decoding (or a grid's cameras
+// keep feeding it) after a snapshot was asked for, when nothing else needs
+// the pictures: a dashboard refreshing every few seconds then gets its
+// pictures at once instead of waiting for a keyframe each time.
 const snapshotKeepAlive = time.Minute
 
-// snapshotRequest asks the decoder goroutine for the next picture as JPEG.
+// ErrNoPicture is returned by Snapshot when no picture comes in time (the
+// camera is down, or just started).
+var ErrNoPicture = errors.New("no picture from the camera yet")
+
+// snapshotter hands pictures from the goroutine that owns them (a camera's
+// decoder, a grid's compositor) to Snapshot callers, as JPEG. The owner calls
+// serve with each picture; callers wait in take.
+type snapshotter struct {
+	requests chan snapshotRequest
+	until    atomic.Int64           // pictures are wanted until then (UnixNano)
+	jpeg     *transcode.JPEGEncoder // made and used by the owner only
+}
+
+// snapshotRequest asks the owner for its next picture as JPEG.
 type snapshotRequest struct {
 	width int
-	reply chan snapshotReply // buffered: the decoder never waits on it
+	reply chan snapshotReply // buffered: the owner never waits on it
 }
 
 type snapshotReply struct {
@@ -26,59 +40,79 @@ type snapshotReply struct {
 	err  error
 }
 
-// ErrNoPicture is returned by Snapshot when the camera gives no picture in
-// time (it is down, or just started).
-var ErrNoPicture = errors.New("no picture from the camera yet")
+func newSnapshotter() *snapshotter {
+	return &snapshotter{requests: make(chan snapshotRequest, 16)}
+}
 
-// Snapshot returns the camera's next decoded picture as JPEG, width pixels
-// wide (0: the camera's width). A camera that decodes nothing otherwise (a
-// passthrough main and no sub) starts decoding and keeps at it for a minute
-// after the last snapshot.
-func (c *Camera) Snapshot(ctx context.Context, width int) ([]byte, error) {
+// take asks for the next picture, width pixels wide (0: its own), and waits
+// for it until ctx ends or the owner stops.
+func (s *snapshotter) take(ctx context.Context, stopped <-chan struct{}, what string, width int) ([]byte, error) {
 	if width < 0 || width > transcode.MaxDimension {
 		return nil, fmt.Errorf("width %d: between 0 and %d", width, transcode.MaxDimension)
 	}
-	c.snapUntil.Store(time.Now().Add(snapshotKeepAlive).UnixNano())
+	s.until.Store(time.Now().Add(snapshotKeepAlive).UnixNano())
 	req := snapshotRequest{width: width, reply: make(chan snapshotReply, 1)}
 	select {
-	case c.snapshots <- req:
+	case s.requests <- req:
 	case <-ctx.Done():
 		return nil, ErrNoPicture
-	case <-c.ctx.Done():
-		return nil, errors.New("camera stopped")
+	case <-stopped:
+		return nil, errors.New(what + " stopped")
 	}
 	select {
 	case r := <-req.reply:
 		return r.jpeg, r.err
 	case <-ctx.Done():
 		return nil, ErrNoPicture
-	case <-c.ctx.Done():
-		return nil, errors.New("camera stopped")
+	case <-stopped:
+		return nil, errors.New(what + " stopped")
 	}
 }
 
-// snapshotting tells whether snapshots keep decoding on.
-func (c *Camera) snapshotting() bool { return time.Now().UnixNano() < c.snapUntil.Load() }
+// wanted tells the owner whether snapshots keep its pictures coming.
+func (s *snapshotter) wanted(now time.Time) bool { return now.UnixNano() < s.until.Load() }
 
-// serveSnapshots answers the pending snapshot requests with picture f. It
-// runs on the decoder goroutine, which owns the JPEG encoder.
-func (c *Camera) serveSnapshots(f *transcode.Frame, enc **transcode.JPEGEncoder) {
+// serve answers the pending requests with picture f. Owner only.
+func (s *snapshotter) serve(f *transcode.Frame) {
 	for {
 		var req snapshotRequest
 		select {
-		case req = <-c.snapshots:
+		case req = <-s.requests:
 		default:
 			return
 		}
-		if *enc == nil {
+		if s.jpeg == nil {
 			e, err := transcode.NewJPEGEncoder(80)
 			if err != nil {
 				req.reply <- snapshotReply{err: err}
 				continue
 			}
-			*enc = e
+			s.jpeg = e
 		}
-		b, err := (*enc).Encode(f, req.width)
+		b, err := s.jpeg.Encode(f, req.width)
 		req.reply <- snapshotReply{jpeg: b, err: err}
 	}
+}
+
+// close frees the JPEG encoder. Owner only, once it serves no more.
+func (s *snapshotter) close() {
+	if s.jpeg != nil {
+		s.jpeg.Close()
+		s.jpeg = nil
+	}
+}
+
+// Snapshot returns the camera's next decoded picture as JPEG, width pixels
+// wide (0: the camera's width). A camera that decodes nothing otherwise (a
+// passthrough main and no sub) starts decoding and keeps at it for a minute
+// after the last snapshot.
+func (c *Camera) Snapshot(ctx context.Context, width int) ([]byte, error) {
+	return c.snaps.take(ctx, c.ctx.Done(), "camera", width)
+}
+
+// Snapshot returns the grid's next composed picture as JPEG, width pixels
+// wide (0: the grid's width). A grid nobody plays has its cameras feed it for
+// a minute after the last snapshot.
+func (g *Grid) Snapshot(ctx context.Context, width int) ([]byte, error) {
+	return g.snaps.take(ctx, g.ctx.Done(), "grid", width)
 }
