@@ -14,11 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bluenviron/gortsplib/v5"
-	"github.com/bluenviron/gortsplib/v5/pkg/base"
-	"github.com/bluenviron/gortsplib/v5/pkg/description"
-	"github.com/bluenviron/gortsplib/v5/pkg/format"
-	"github.com/pion/rtp"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/rs/zerolog"
@@ -332,53 +327,13 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-// rtspReader plays a path and counts packets.
-type rtspReader struct {
-	c *gortsplib.Client
-	n sync.Mutex
-	k int
-}
-
-func play(t *testing.T, url string) *rtspReader {
-	t.Helper()
-	u, _ := base.ParseURL(url)
-	tcp := gortsplib.ProtocolTCP
-	r := &rtspReader{c: &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp}}
-	if err := r.c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(r.c.Close)
-	desc, _, err := r.c.Describe(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.c.SetupAll(desc.BaseURL, desc.Medias); err != nil {
-		t.Fatal(err)
-	}
-	r.c.OnPacketRTPAny(func(*description.Media, format.Format, *rtp.Packet) {
-		r.n.Lock()
-		r.k++
-		r.n.Unlock()
-	})
-	if _, err := r.c.Play(nil); err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-func (r *rtspReader) packets() int {
-	r.n.Lock()
-	defer r.n.Unlock()
-	return r.k
-}
-
 // TestLiveReconfiguration adds a camera and removes another through the API:
 // the two others keep their camera session, readers and counters, and the
 // file is rewritten with its comments.
 func TestLiveReconfiguration(t *testing.T) {
 	fx := newFixture(t)
-	r0 := play(t, fx.gw.Server().URL("cam0/sub"))
-	r1 := play(t, fx.gw.Server().URL("cam1/main"))
+	r0 := rtsptest.Play(t, fx.gw.Server().URL("cam0/sub"))
+	r1 := rtsptest.Play(t, fx.gw.Server().URL("cam1/main"))
 	time.Sleep(500 * time.Millisecond)
 	before0, before1 := fx.gw.Camera("cam0").Stats(), fx.gw.Camera("cam1").Stats()
 
@@ -398,10 +353,10 @@ func TestLiveReconfiguration(t *testing.T) {
 	if fx.gw.Camera("cam2") != nil {
 		t.Error("cam2 still runs")
 	}
-	p0, p1 := r0.packets(), r1.packets()
+	p0, p1 := r0.Packets(), r1.Packets()
 	time.Sleep(time.Second)
-	if r0.packets() <= p0 || r1.packets() <= p1 {
-		t.Errorf("readers of cam0 and cam1 stopped receiving: %d→%d, %d→%d", p0, r0.packets(), p1, r1.packets())
+	if r0.Packets() <= p0 || r1.Packets() <= p1 {
+		t.Errorf("readers of cam0 and cam1 stopped receiving: %d→%d, %d→%d", p0, r0.Packets(), p1, r1.Packets())
 	}
 	for i, before := range []pipeline.CameraStats{before0, before1} {
 		after := fx.gw.Camera(before.Name).Stats()

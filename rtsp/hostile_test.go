@@ -11,15 +11,8 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/bluenviron/gortsplib/v5"
-	"github.com/bluenviron/gortsplib/v5/pkg/base"
-	"github.com/bluenviron/gortsplib/v5/pkg/description"
-	"github.com/bluenviron/gortsplib/v5/pkg/format"
-	"github.com/pion/rtp"
 
 	"github.com/camgate/camgate/rtsp/rtsptest"
 )
@@ -64,52 +57,12 @@ func liveServer(t *testing.T, cfg ServerConfig) (*Server, string) {
 	return srv, srv.URL("cam/sub")
 }
 
-// goodReader plays url and counts the packets it gets.
-type goodReader struct {
-	c  *gortsplib.Client
-	mu sync.Mutex
-	n  int
-}
-
-func readGood(t *testing.T, url string) *goodReader {
-	t.Helper()
-	u, _ := base.ParseURL(url)
-	tcp := gortsplib.ProtocolTCP
-	r := &goodReader{c: &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp}}
-	if err := r.c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(r.c.Close)
-	desc, _, err := r.c.Describe(u)
-	if err != nil {
-		t.Fatalf("a well-behaved reader cannot DESCRIBE: %v", err)
-	}
-	if err := r.c.SetupAll(desc.BaseURL, desc.Medias); err != nil {
-		t.Fatal(err)
-	}
-	r.c.OnPacketRTPAny(func(*description.Media, format.Format, *rtp.Packet) {
-		r.mu.Lock()
-		r.n++
-		r.mu.Unlock()
-	})
-	if _, err := r.c.Play(nil); err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-func (r *goodReader) packets() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.n
-}
-
 // flowing checks that the reader gets packets during d.
-func (r *goodReader) flowing(t *testing.T, what string, d time.Duration) {
+func flowing(t *testing.T, r *rtsptest.Reader, what string, d time.Duration) {
 	t.Helper()
-	before := r.packets()
+	before := r.Packets()
 	time.Sleep(d)
-	if got := r.packets() - before; got < int(d/(40*time.Millisecond))/2 {
+	if got := r.Packets() - before; got < int(d/(40*time.Millisecond))/2 {
 		t.Errorf("%s: a well-behaved reader got only %d packets in %v", what, got, d)
 	}
 }
@@ -171,8 +124,8 @@ func (r *rawRTSP) do(method, url string, headers ...string) (string, textproto.M
 func TestHostileClients(t *testing.T) {
 	srv, url := liveServer(t, ServerConfig{User: "viewer", Pass: "right"})
 	authURL := strings.Replace(url, "rtsp://", "rtsp://viewer:right@", 1)
-	good := readGood(t, authURL)
-	good.flowing(t, "baseline", time.Second)
+	good := rtsptest.Play(t, authURL)
+	flowing(t, good, "baseline", time.Second)
 	fds0, gor0 := openFDs(t), runtime.NumGoroutine()
 
 	t.Run("silent connections", func(t *testing.T) {
@@ -184,8 +137,8 @@ func TestHostileClients(t *testing.T) {
 			}
 			conns = append(conns, c)
 		}
-		good.flowing(t, "300 silent connections", time.Second)
-		readGood(t, authURL).flowing(t, "a new reader beside 300 silent connections", time.Second)
+		flowing(t, good, "300 silent connections", time.Second)
+		flowing(t, rtsptest.Play(t, authURL), "a new reader beside 300 silent connections", time.Second)
 		for _, c := range conns {
 			c.Close()
 		}
@@ -228,7 +181,7 @@ func TestHostileClients(t *testing.T) {
 			}
 		}
 		c.Close()
-		good.flowing(t, "after garbage", time.Second)
+		flowing(t, good, "after garbage", time.Second)
 	})
 
 	t.Run("wrong paths and credentials", func(t *testing.T) {
@@ -257,7 +210,7 @@ func TestHostileClients(t *testing.T) {
 		if err != nil || !strings.Contains(status, "404") {
 			t.Errorf("unknown path: %q %v, want 404", status, err)
 		}
-		good.flowing(t, "after 50 wrong passwords", time.Second)
+		flowing(t, good, "after 50 wrong passwords", time.Second)
 	})
 
 	t.Run("a reader that never reads", func(t *testing.T) {
@@ -278,7 +231,7 @@ func TestHostileClients(t *testing.T) {
 		// Now read nothing: its socket buffers fill, then its queue. The camera
 		// path and the other reader must not notice.
 		r.c.(*net.TCPConn).SetReadBuffer(4096)
-		good.flowing(t, "beside a reader that never reads", 3*time.Second)
+		flowing(t, good, "beside a reader that never reads", 3*time.Second)
 	})
 
 	t.Run("connect and disconnect 10000 times", func(t *testing.T) {
@@ -289,7 +242,7 @@ func TestHostileClients(t *testing.T) {
 			}
 			c.Close()
 		}
-		good.flowing(t, "after 10000 connections", time.Second)
+		flowing(t, good, "after 10000 connections", time.Second)
 	})
 
 	// Everything the rude clients opened is gone again.
