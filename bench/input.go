@@ -21,6 +21,17 @@ type Input struct {
 	FPS  int // frames per second of the input
 }
 
+// size is the input's bytes of NAL units.
+func (in *Input) size() int {
+	n := 0
+	for _, au := range in.AUs {
+		for _, nalu := range au {
+			n += len(nalu)
+		}
+	}
+	return n
+}
+
 // Duration is the media time the input covers.
 func (in *Input) Duration() time.Duration {
 	return time.Duration(len(in.AUs)) * time.Second / time.Duration(in.FPS)

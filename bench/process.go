@@ -9,13 +9,6 @@ import (
 	"unsafe"
 )
 
-// CPUSelf returns the CPU time (user + system) this process has used.
-func CPUSelf() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // clockTick is USER_HZ, the unit of /proc/PID/stat times; 100 on Linux.
 const clockTick = 100
 

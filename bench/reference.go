@@ -21,7 +21,7 @@ func newReferences(in *Input) *references {
 }
 
 // get returns the reference pictures at w×h, index i being input picture i.
-func (r *references) get(w, h int) ([]*transcode.Frame, error) {
+func (r *references) get(w, h int) (_ []*transcode.Frame, err error) {
 	if fs, ok := r.sizes[[2]int{w, h}]; ok {
 		return fs, nil
 	}
@@ -40,6 +40,11 @@ func (r *references) get(w, h int) ([]*transcode.Frame, error) {
 	}
 	defer sc.Close()
 	frames := make([]*transcode.Frame, len(r.in.AUs))
+	defer func() {
+		if err != nil {
+			closeFrames(frames) // whatever was made before the failure
+		}
+	}()
 	keep := func() error {
 		for {
 			f, err := dec.Receive()
@@ -78,7 +83,6 @@ func (r *references) get(w, h int) ([]*transcode.Frame, error) {
 	}
 	for i, f := range frames {
 		if f == nil {
-			closeFrames(frames)
 			return nil, fmt.Errorf("reference %dx%d: input picture %d does not decode", w, h, i)
 		}
 	}

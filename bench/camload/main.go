@@ -127,9 +127,9 @@ func measure(n int, d time.Duration, clip string, port int, baseRSS int) (result
 
 	time.Sleep(5 * time.Second) // warm-up
 	stats0 := collect(g)
-	cpu0, t0 := bench.CPUSelf(), time.Now()
+	cpu0, t0 := bench.ProcessCPUTime(), time.Now()
 	time.Sleep(d)
-	cpu1, t1 := bench.CPUSelf(), time.Now()
+	cpu1, t1 := bench.ProcessCPUTime(), time.Now()
 	stats1 := collect(g)
 	secs := t1.Sub(t0).Seconds()
 

@@ -120,7 +120,7 @@ func median(rs []result) result {
 }
 
 func runCamgate(aus [][][]byte, w, h int, preset string, bitrate int) (result, error) {
-	start, cpu0 := time.Now(), bench.CPUSelf()
+	start, cpu0 := time.Now(), bench.ProcessCPUTime()
 	c, err := bench.NewChain(bench.ChainConfig{
 		Width: w, Height: h, FPS: 25,
 		Encoder: transcode.EncoderConfig{Preset: preset, Bitrate: bitrate, GOP: 50},
@@ -137,7 +137,7 @@ func runCamgate(aus [][][]byte, w, h int, preset string, bitrate int) (result, e
 	if err := c.Flush(); err != nil {
 		return result{}, err
 	}
-	return result{cpu: bench.CPUSelf() - cpu0, wall: time.Since(start), frames: c.Frames, kbytes: c.Bytes / 1024}, nil
+	return result{cpu: bench.ProcessCPUTime() - cpu0, wall: time.Since(start), frames: c.Frames, kbytes: c.Bytes / 1024}, nil
 }
 
 func runFFmpeg(ffmpeg, clip string, w, h int, preset string, bitrate int) (result, error) {

@@ -155,9 +155,9 @@ func measureCamgate(n int, d time.Duration, clip string, port int) (usage, error
 			return usage{}, err
 		}
 	}
-	cpu0, t0 := bench.CPUSelf(), time.Now()
+	cpu0, t0 := bench.ProcessCPUTime(), time.Now()
 	time.Sleep(d)
-	cpu1, t1 := bench.CPUSelf(), time.Now()
+	cpu1, t1 := bench.ProcessCPUTime(), time.Now()
 	if cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}

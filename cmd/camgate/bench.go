@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -100,8 +101,8 @@ on 2 cores).
 		}
 		maxBR = float64(br)
 	}
-	if err := bench.SortByGoal(nil, *goal); err != nil {
-		return fail(err)
+	if !slices.Contains(bench.Goals, *goal) {
+		return fail(fmt.Errorf("unknown goal %q (one of %s)", *goal, strings.Join(bench.Goals, ", ")))
 	}
 
 	transcode.SetLogHandler(transcode.LogError, nil)
