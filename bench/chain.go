@@ -22,6 +22,7 @@ type Chain struct {
 	sc     *transcode.Scaler
 	enc    *transcode.Encoder
 	fps    int
+	emit   func(*transcode.AccessUnit) error // c.count, bound once: no allocation per picture
 	n      int
 	Bytes  int // encoded bytes so far
 	Frames int // encoded frames so far
@@ -37,6 +38,7 @@ func NewChain(cfg ChainConfig, hevc bool) (*Chain, error) {
 		cfg.Decoder.Codec = transcode.H265
 	}
 	c := &Chain{fps: cfg.FPS}
+	c.emit = c.count
 	var err error
 	if c.dec, err = transcode.NewDecoder(cfg.Decoder); err != nil {
 		return nil, err
@@ -76,37 +78,27 @@ func (c *Chain) Push(au [][]byte) error {
 		if err != nil {
 			return err
 		}
-		if err := c.enc.Send(s); err != nil {
-			return err
-		}
-		if err := c.drain(); err != nil {
-			return err
+		if err := c.enc.Encode(s, c.emit); err != nil {
+			return fmt.Errorf("encode: %w", err)
 		}
 	}
 }
 
 // Flush drains the encoder at the end of the input.
 func (c *Chain) Flush() error {
-	if err := c.enc.Send(nil); err != nil {
-		return err
+	if err := c.enc.Encode(nil, c.emit); err != nil {
+		return fmt.Errorf("encode: %w", err)
 	}
-	return c.drain()
+	return nil
 }
 
-func (c *Chain) drain() error {
-	for {
-		au, err := c.enc.Receive()
-		if err != nil {
-			return fmt.Errorf("encode: %w", err)
-		}
-		if au == nil {
-			return nil
-		}
-		c.Frames++
-		for _, n := range au.NALUs {
-			c.Bytes += 4 + len(n)
-		}
+// count adds an encoded picture to the totals.
+func (c *Chain) count(au *transcode.AccessUnit) error {
+	c.Frames++
+	for _, n := range au.NALUs {
+		c.Bytes += 4 + len(n)
 	}
+	return nil
 }
 
 // Close releases the chain.

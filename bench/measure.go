@@ -172,25 +172,20 @@ func (r *Runner) timedPass(s Setting, res *Result) (*encoded, error) {
 	var decCPU, scCPU, encCPU time.Duration
 	sent, received, delay := 0, 0, 0
 
-	drain := func() error {
-		for {
-			au, err := enc.Receive()
-			if err != nil || au == nil {
-				return err
-			}
-			if received == 0 {
-				delay = sent - 1
-			}
-			received++
-			nalus := make([][]byte, len(au.NALUs))
-			for i, n := range au.NALUs {
-				start := len(arena)
-				arena = append(arena, n...)
-				nalus[i] = arena[start:len(arena):len(arena)]
-				res.Bytes += 4 + int64(len(n))
-			}
-			out.aus = append(out.aus, nalus)
+	keep := func(au *transcode.AccessUnit) error {
+		if received == 0 {
+			delay = sent - 1
 		}
+		received++
+		nalus := make([][]byte, len(au.NALUs))
+		for i, n := range au.NALUs {
+			start := len(arena)
+			arena = append(arena, n...)
+			nalus[i] = arena[start:len(arena):len(arena)]
+			res.Bytes += 4 + int64(len(n))
+		}
+		out.aus = append(out.aus, nalus)
+		return nil
 	}
 	process := func(f *transcode.Frame) error {
 		res.InFrames++
@@ -204,12 +199,9 @@ func (r *Runner) timedPass(s Setting, res *Result) (*encoded, error) {
 		}
 		c1 := ProcessCPUTime()
 		w0 := time.Now()
-		if err := enc.Send(scaled); err != nil {
-			return err
-		}
 		sent++
 		out.source = append(out.source, in.index(f.PTS()))
-		if err := drain(); err != nil {
+		if err := enc.Encode(scaled, keep); err != nil {
 			return err
 		}
 		latency = append(latency, time.Since(w0))
@@ -251,10 +243,7 @@ func (r *Runner) timedPass(s Setting, res *Result) (*encoded, error) {
 		return nil, err
 	}
 	c0 := ProcessCPUTime()
-	if err := enc.Send(nil); err != nil {
-		return nil, err
-	}
-	if err := drain(); err != nil {
+	if err := enc.Encode(nil, keep); err != nil {
 		return nil, err
 	}
 	encCPU += ProcessCPUTime() - c0

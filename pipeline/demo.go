@@ -49,26 +49,20 @@ func encodeClip(width, height, fps, seconds, gop int, draw func(f *transcode.Fra
 	}
 	defer enc.Close()
 	var clip rtsptest.Clip
+	keep := func(au *transcode.AccessUnit) error {
+		nalus := make([][]byte, len(au.NALUs))
+		for k, nal := range au.NALUs {
+			nalus[k] = append([]byte(nil), nal...)
+		}
+		clip.AccessUnits = append(clip.AccessUnits, nalus)
+		return nil
+	}
 	n := fps * seconds
 	for i := 0; i < n; i++ {
 		draw(f, i)
 		f.SetPTS(time.Duration(i) * time.Second / time.Duration(fps))
-		if err := enc.Send(f); err != nil {
+		if err := enc.Encode(f, keep); err != nil {
 			return clip, err
-		}
-		for {
-			au, err := enc.Receive()
-			if err != nil {
-				return clip, err
-			}
-			if au == nil {
-				break
-			}
-			nalus := make([][]byte, len(au.NALUs))
-			for k, nal := range au.NALUs {
-				nalus[k] = append([]byte(nil), nal...)
-			}
-			clip.AccessUnits = append(clip.AccessUnits, nalus)
 		}
 	}
 	if len(clip.AccessUnits) != n {

@@ -30,8 +30,10 @@ type Grid struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	watched   atomic.Bool  // someone plays or snapshots the grid: cameras feed it only then
-	snaps     *snapshotter // snapshots keep the tiles fed while wanted
+	watched   atomic.Bool                       // someone plays or snapshots the grid: cameras feed it only then
+	snaps     *snapshotter                      // snapshots keep the tiles fed while wanted
+	emit      func(*transcode.AccessUnit) error // g.send, bound once: no allocation per picture
+	sentAt    time.Time                         // when the picture being encoded was composed
 	frames    atomic.Uint64
 	liveTiles atomic.Int64
 	lastUnix  atomic.Int64
@@ -47,6 +49,7 @@ func startGrid(ctx context.Context, cfg GridConfig, srv *rtsp.Server, log zerolo
 		return nil, fmt.Errorf("grid %s: %w", cfg.Name, err)
 	}
 	g := &Grid{cfg: cfg, log: log.With().Str("grid", cfg.Name).Logger(), snaps: newSnapshotter()}
+	g.emit = g.send
 	fail := func(err error) (*Grid, error) {
 		g.release()
 		return nil, fmt.Errorf("grid %s: %w", cfg.Name, err)
@@ -157,23 +160,18 @@ func (g *Grid) draw(now time.Time) (int, error) {
 // encode encodes the canvas and sends it to the grid's readers.
 func (g *Grid) encode(now time.Time, pts time.Duration) error {
 	g.canvas.SetPTS(pts)
-	if err := g.enc.Send(g.canvas); err != nil {
+	g.sentAt = now
+	return g.enc.Encode(g.canvas, g.emit)
+}
+
+// send writes one encoded picture to the grid's readers.
+func (g *Grid) send(au *transcode.AccessUnit) error {
+	if err := g.stream.WriteAccessUnit(au.NALUs, au.PTS); err != nil {
 		return err
 	}
-	for {
-		au, err := g.enc.Receive()
-		if err != nil {
-			return err
-		}
-		if au == nil {
-			return nil
-		}
-		if err := g.stream.WriteAccessUnit(au.NALUs, au.PTS); err != nil {
-			return err
-		}
-		g.frames.Add(1)
-		g.lastUnix.Store(now.UnixNano())
-	}
+	g.frames.Add(1)
+	g.lastUnix.Store(g.sentAt.UnixNano())
+	return nil
 }
 
 // GridStats describes a grid.

@@ -19,6 +19,7 @@ type output struct {
 	scaler *transcode.Scaler
 	enc    *transcode.Encoder
 	stream *rtsp.H264Stream
+	emit   func(*transcode.AccessUnit) error // o.send, bound once: no allocation per picture
 
 	frames   atomic.Uint64 // encoded frames sent
 	errors   atomic.Uint64
@@ -29,6 +30,7 @@ type output struct {
 
 func newOutput(srv *rtsp.Server, path, name string, cfg OutputConfig) (*output, error) {
 	o := &output{name: name, cfg: cfg, gate: NewFrameRateGate(cfg.FPS)}
+	o.emit = o.send
 	var err error
 	if o.scaler, err = transcode.NewScaler(cfg.Width, cfg.Height, cfg.Scale); err != nil {
 		return nil, err
@@ -58,26 +60,21 @@ func (o *output) push(f *transcode.Frame) error {
 		o.errors.Add(1)
 		return fmt.Errorf("%s: %w", o.name, err)
 	}
-	if err := o.enc.Send(s); err != nil {
+	if err := o.enc.Encode(s, o.emit); err != nil {
 		o.errors.Add(1)
 		return fmt.Errorf("%s: %w", o.name, err)
 	}
-	for {
-		au, err := o.enc.Receive()
-		if err != nil {
-			o.errors.Add(1)
-			return fmt.Errorf("%s: %w", o.name, err)
-		}
-		if au == nil {
-			return nil
-		}
-		if err := o.stream.WriteAccessUnit(au.NALUs, au.PTS); err != nil {
-			o.errors.Add(1)
-			return err
-		}
-		o.frames.Add(1)
-		o.lastUnix.Store(time.Now().UnixNano())
+	return nil
+}
+
+// send writes one encoded picture to the stream's readers.
+func (o *output) send(au *transcode.AccessUnit) error {
+	if err := o.stream.WriteAccessUnit(au.NALUs, au.PTS); err != nil {
+		return err
 	}
+	o.frames.Add(1)
+	o.lastUnix.Store(time.Now().UnixNano())
+	return nil
 }
 
 func (o *output) sample() {

@@ -281,6 +281,24 @@ func (e *Encoder) Send(f *Frame) error {
 	return nil
 }
 
+// Encode sends f (nil: the end of the stream) and hands every access unit
+// that comes out to emit, in order; each is valid only during its call. It is
+// Send followed by Receive until nil, the loop every user of an encoder runs.
+func (e *Encoder) Encode(f *Frame, emit func(*AccessUnit) error) error {
+	if err := e.Send(f); err != nil {
+		return err
+	}
+	for {
+		au, err := e.Receive()
+		if err != nil || au == nil {
+			return err
+		}
+		if err := emit(au); err != nil {
+			return err
+		}
+	}
+}
+
 // Receive returns the next encoded access unit, or nil when the encoder needs
 // more input. The access unit is valid until the next call to Receive.
 func (e *Encoder) Receive() (*AccessUnit, error) {
