@@ -1,0 +1,24 @@
+package codec
+
+import "time"
+
+// VideoClockRate is the RTP clock of video (RFC 6184, RFC 7798), which
+// camgate also uses as the time base of its encoders.
+const VideoClockRate = 90000
+
+// Ticks converts a duration to ticks of a clock of rate Hz, rounding down. It
+// cannot overflow for any duration: seconds and the rest are converted apart
+// (d * rate in nanoseconds would overflow after 28 hours at 90 kHz).
+func Ticks(d time.Duration, rate int) int64 {
+	sec, rest := d/time.Second, d%time.Second
+	return int64(sec)*int64(rate) + int64(rest)*int64(rate)/int64(time.Second)
+}
+
+// Duration converts ticks of a clock of rate Hz to a duration, rounding
+// toward zero. It cannot overflow for tick counts up to 2^63/rate seconds'
+// worth, which is more than a duration holds anyway.
+func Duration(ticks int64, rate int) time.Duration {
+	r := int64(rate)
+	sec, rest := ticks/r, ticks%r
+	return time.Duration(sec)*time.Second + time.Duration(rest*int64(time.Second)/r)
+}

@@ -1,0 +1,51 @@
+package stream
+
+import (
+	"github.com/camgate/camgate/codec"
+)
+
+// Description is what a reader's decoder needs to know about a stream.
+type Description struct {
+	// Video is the stream's picture; VideoTrack its index in Tracks.
+	Video      VideoFormat
+	VideoTrack int
+
+	// Tracks are every track the stream carries, video included: a
+	// passthrough main has the camera's audio and data tracks too.
+	Tracks []Track
+
+	// Native is the description as the protocol that brought the stream
+	// gave it (RTSP: *description.Session), or nil. A reader of that
+	// protocol may serve it as it is; it must not modify it.
+	Native any
+
+	// Key identifies what readers' decoders depend on. A new description
+	// with another key ends every reader (they connect again and set up new
+	// decoders); one with the same key (a camera that reconnected with the
+	// same settings) keeps them.
+	Key string
+}
+
+// VideoFormat describes a video track.
+type VideoFormat struct {
+	Codec         codec.Codec
+	ParameterSets codec.ParameterSets
+	Width, Height int // 0 when unknown
+}
+
+// Track is one track of a stream.
+type Track struct {
+	Kind      Kind
+	Codec     string // "H264", "H265", "PCMU", "MPEG4-audio", "Opus", …
+	ClockRate int
+}
+
+// H264Description describes a stream of H.264 that camgate encodes itself
+// (a sub stream, a transcoded main, a grid): one video track of fixed size.
+func H264Description(params codec.ParameterSets, width, height int) Description {
+	return Description{
+		Video:  VideoFormat{Codec: codec.H264, ParameterSets: params, Width: width, Height: height},
+		Tracks: []Track{{Kind: Video, Codec: "H264", ClockRate: codec.VideoClockRate}},
+		Key:    "camgate-h264",
+	}
+}
