@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"github.com/camgate/camgate/codec"
 	"time"
 
 	"github.com/camgate/camgate/transcode"
@@ -18,14 +19,17 @@ type ChainConfig struct {
 
 // Chain is a running decode → scale → encode chain.
 type Chain struct {
-	dec    *transcode.Decoder
-	sc     *transcode.Scaler
-	enc    *transcode.Encoder
-	fps    int
-	emit   func(*transcode.AccessUnit) error // c.count, bound once: no allocation per picture
-	n      int
-	Bytes  int // encoded bytes so far
-	Frames int // encoded frames so far
+	dec     *transcode.Decoder
+	sc      *transcode.Scaler
+	enc     *transcode.Encoder
+	fps     int
+	emit    func(*transcode.AccessUnit) error // c.count, bound once: no allocation per picture
+	process func(*transcode.Frame) error      // c.scaleEncode, bound once
+	codec   codec.Codec
+	au      codec.AccessUnit // reused for every input picture
+	n       int
+	Bytes   int // encoded bytes so far
+	Frames  int // encoded frames so far
 }
 
 // NewChain opens the three stages.
@@ -33,12 +37,13 @@ func NewChain(cfg ChainConfig, hevc bool) (*Chain, error) {
 	if cfg.FPS <= 0 {
 		cfg.FPS = 25
 	}
-	cfg.Decoder.Codec = transcode.H264
+	cfg.Decoder.Codec = codec.H264
 	if hevc {
-		cfg.Decoder.Codec = transcode.H265
+		cfg.Decoder.Codec = codec.H265
 	}
-	c := &Chain{fps: cfg.FPS}
+	c := &Chain{fps: cfg.FPS, codec: cfg.Decoder.Codec}
 	c.emit = c.count
+	c.process = c.scaleEncode
 	var err error
 	if c.dec, err = transcode.NewDecoder(cfg.Decoder); err != nil {
 		return nil, err
@@ -60,28 +65,25 @@ func NewChain(cfg ChainConfig, hevc bool) (*Chain, error) {
 }
 
 // Push runs one access unit through the chain.
-func (c *Chain) Push(au [][]byte) error {
-	pts := time.Duration(c.n) * time.Second / time.Duration(c.fps)
+func (c *Chain) Push(nalus [][]byte) error {
+	c.au = codec.AccessUnit{
+		NALUs: nalus, PTS: time.Duration(c.n) * time.Second / time.Duration(c.fps),
+		Keyframe: codec.IsKeyframe(c.codec, nalus),
+	}
 	c.n++
-	if err := c.dec.Send(au, pts); err != nil {
+	return c.dec.Decode(&c.au, c.process)
+}
+
+// scaleEncode scales and encodes one decoded picture.
+func (c *Chain) scaleEncode(f *transcode.Frame) error {
+	s, err := c.sc.Scale(f)
+	if err != nil {
 		return err
 	}
-	for {
-		f, err := c.dec.Receive()
-		if err != nil {
-			return err
-		}
-		if f == nil {
-			return nil
-		}
-		s, err := c.sc.Scale(f)
-		if err != nil {
-			return err
-		}
-		if err := c.enc.Encode(s, c.emit); err != nil {
-			return fmt.Errorf("encode: %w", err)
-		}
+	if err := c.enc.Encode(s, c.emit); err != nil {
+		return fmt.Errorf("encode: %w", err)
 	}
+	return nil
 }
 
 // Flush drains the encoder at the end of the input.

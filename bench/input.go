@@ -8,7 +8,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/camgate/camgate/codec"
 	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/stream"
 )
 
 // Input is the video every setting of a benchmark is measured on: access units
@@ -112,17 +114,20 @@ func (r *recorder) OnSession(info rtsp.SessionInfo) error {
 		return nil
 	}
 	// A new session (the camera reconnected) starts the recording again.
-	r.paramSets, r.hevc, r.aus = info.ParameterSets, info.Codec == rtsp.H265, nil
+	r.paramSets, r.hevc, r.aus = info.ParameterSets.List(), info.Codec == codec.H265, nil
 	return nil
 }
 
-func (r *recorder) OnAccessUnit(au rtsp.AccessUnit) {
+func (r *recorder) OnUnit(au stream.Unit) {
+	if au.Kind != stream.Video {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.finished || (len(r.aus) == 0 && !au.Keyframe) {
 		return
 	}
-	nalus := au.NALUs
+	nalus := au.Data
 	if len(r.aus) == 0 {
 		r.first = au.PTS
 		// In-band parameter sets, if any, follow and win.
@@ -135,8 +140,6 @@ func (r *recorder) OnAccessUnit(au rtsp.AccessUnit) {
 		close(r.done)
 	}
 }
-
-func (r *recorder) OnPacket(rtsp.Packet) {}
 
 // writeAnnexB writes the input as one raw Annex-B file, for the ffmpeg program.
 func (in *Input) writeAnnexB(path string) error {

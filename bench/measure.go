@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"github.com/camgate/camgate/codec"
 	"math"
 	"runtime"
 	"slices"
@@ -141,11 +142,7 @@ type encoded struct {
 
 func (r *Runner) timedPass(s Setting, res *Result) (*encoded, error) {
 	in := r.In
-	codec := transcode.H264
-	if in.HEVC {
-		codec = transcode.H265
-	}
-	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: codec, SkipLoopFilter: !s.Deblock, Threads: s.DecoderThreads})
+	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: in.codec(), SkipLoopFilter: !s.Deblock, Threads: s.DecoderThreads})
 	if err != nil {
 		return nil, err
 	}
@@ -210,36 +207,30 @@ func (r *Runner) timedPass(s Setting, res *Result) (*encoded, error) {
 		encCPU += c2 - c1
 		return nil
 	}
-	receive := func() error {
-		for {
-			c0 := ProcessCPUTime()
-			f, err := dec.Receive()
-			decCPU += ProcessCPUTime() - c0
-			if err != nil || f == nil {
-				return err
-			}
-			if err := process(f); err != nil {
-				return err
-			}
-		}
+	// Decoding's CPU is the time in Decode less the time in process, which
+	// measures scaling and encoding itself.
+	var inProcess time.Duration
+	emit := func(f *transcode.Frame) error {
+		c0 := ProcessCPUTime()
+		err := process(f)
+		inProcess += ProcessCPUTime() - c0
+		return err
+	}
+	decode := func(au *codec.AccessUnit) error {
+		c0, p0 := ProcessCPUTime(), inProcess
+		err := dec.Decode(au, emit)
+		decCPU += ProcessCPUTime() - c0 - (inProcess - p0)
+		return err
 	}
 
 	wall0, cpu0 := time.Now(), ProcessCPUTime()
-	for i, au := range in.AUs {
-		c0 := ProcessCPUTime()
-		err := dec.Send(au, in.pts(i))
-		decCPU += ProcessCPUTime() - c0
-		if err != nil {
-			return nil, err
-		}
-		if err := receive(); err != nil {
+	var au codec.AccessUnit
+	for i := range in.AUs {
+		if err := decode(in.unit(i, &au)); err != nil {
 			return nil, err
 		}
 	}
-	if err := dec.Flush(); err != nil {
-		return nil, err
-	}
-	if err := receive(); err != nil {
+	if err := decode(nil); err != nil {
 		return nil, err
 	}
 	c0 := ProcessCPUTime()
@@ -334,55 +325,40 @@ func (r *Runner) quality(s Setting, out *encoded, res *Result) error {
 	if err != nil {
 		return err
 	}
-	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: transcode.H264})
+	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: codec.H264})
 	if err != nil {
 		return err
 	}
 	defer dec.Close()
 	res.FramePSNR = make([]float64, 0, len(out.aus))
 	res.FrameSSIM = make([]float64, 0, len(out.aus))
-	compare := func() error {
-		for {
-			f, err := dec.Receive()
-			if err != nil || f == nil {
-				return err
-			}
-			k := len(res.FramePSNR)
-			if k >= len(out.source) {
-				return fmt.Errorf("more pictures decoded than encoded")
-			}
-			ref := refs[out.source[k]]
-			p, err := transcode.PSNR(ref, f)
-			if err != nil {
-				return err
-			}
-			q, err := transcode.SSIM(ref, f)
-			if err != nil {
-				return err
-			}
-			res.FramePSNR = append(res.FramePSNR, p)
-			res.FrameSSIM = append(res.FrameSSIM, q)
+	compare := func(f *transcode.Frame) error {
+		k := len(res.FramePSNR)
+		if k >= len(out.source) {
+			return fmt.Errorf("more pictures decoded than encoded")
 		}
-	}
-	for k, au := range out.aus {
-		if err := dec.Send(au, time.Duration(k)*time.Second/time.Duration(s.FPS)); err != nil {
+		ref := refs[out.source[k]]
+		p, err := transcode.PSNR(ref, f)
+		if err != nil {
 			return err
 		}
-		if err := compare(); err != nil {
+		q, err := transcode.SSIM(ref, f)
+		if err != nil {
+			return err
+		}
+		res.FramePSNR = append(res.FramePSNR, p)
+		res.FrameSSIM = append(res.FrameSSIM, q)
+		return nil
+	}
+	for k, nalus := range out.aus {
+		au := codec.AccessUnit{NALUs: nalus, PTS: time.Duration(k) * time.Second / time.Duration(s.FPS), Keyframe: codec.IsKeyframe(codec.H264, nalus)}
+		if err := dec.Decode(&au, compare); err != nil {
 			return err
 		}
 	}
-	if err := dec.Flush(); err != nil {
+	if err := dec.Decode(nil, compare); err != nil {
 		return err
 	}
-	if err := compare(); err != nil {
-		return err
-	}
-	if len(res.FramePSNR) != len(out.aus) {
-		return fmt.Errorf("%d of %d encoded pictures decode", len(res.FramePSNR), len(out.aus))
-	}
-	res.PSNR, res.MinPSNR = meanMin(res.FramePSNR)
-	res.SSIM, res.MinSSIM = meanMin(res.FrameSSIM)
 	return nil
 }
 

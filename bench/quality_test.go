@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"github.com/camgate/camgate/codec"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ func TestSkipLoopFilterInvisibleDownscaled(t *testing.T) {
 		t.Fatal(err)
 	}
 	open := func(skip bool) (*transcode.Decoder, *transcode.Scaler) {
-		d, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: transcode.H264, SkipLoopFilter: skip})
+		d, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: codec.H264, SkipLoopFilter: skip})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,11 +38,11 @@ func TestSkipLoopFilterInvisibleDownscaled(t *testing.T) {
 	var sum, worst float64 = 0, 1000
 	n := 0
 	for i, au := range aus {
-		pts := time.Duration(i) * 40 * time.Millisecond
-		if err := fullDec.Send(au, pts); err != nil {
+		u := codec.AccessUnit{NALUs: au, PTS: time.Duration(i) * 40 * time.Millisecond, Keyframe: codec.IsKeyframe(codec.H264, au)}
+		if err := fullDec.Send(&u); err != nil {
 			t.Fatal(err)
 		}
-		if err := fastDec.Send(au, pts); err != nil {
+		if err := fastDec.Send(&u); err != nil {
 			t.Fatal(err)
 		}
 		a, _ := fullDec.Receive()

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"github.com/camgate/camgate/codec"
 	"time"
 
 	"github.com/camgate/camgate/transcode"
@@ -25,11 +26,7 @@ func (r *references) get(w, h int) (_ []*transcode.Frame, err error) {
 	if fs, ok := r.sizes[[2]int{w, h}]; ok {
 		return fs, nil
 	}
-	codec := transcode.H264
-	if r.in.HEVC {
-		codec = transcode.H265
-	}
-	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: codec})
+	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: r.in.codec()})
 	if err != nil {
 		return nil, err
 	}
@@ -45,40 +42,30 @@ func (r *references) get(w, h int) (_ []*transcode.Frame, err error) {
 			closeFrames(frames) // whatever was made before the failure
 		}
 	}()
-	keep := func() error {
-		for {
-			f, err := dec.Receive()
-			if err != nil || f == nil {
-				return err
-			}
-			i := r.in.index(f.PTS())
-			if i < 0 || i >= len(frames) || frames[i] != nil {
-				continue
-			}
-			s, err := sc.Scale(f)
-			if err != nil {
-				return err
-			}
-			c, err := transcode.NewFrame(w, h)
-			if err != nil {
-				return err
-			}
-			transcode.Blit(c, 0, 0, s, 0, 0, w, h)
-			frames[i] = c
+	keep := func(f *transcode.Frame) error {
+		i := r.in.index(f.PTS())
+		if i < 0 || i >= len(frames) || frames[i] != nil {
+			return nil
 		}
+		s, err := sc.Scale(f)
+		if err != nil {
+			return err
+		}
+		c, err := transcode.NewFrame(w, h)
+		if err != nil {
+			return err
+		}
+		transcode.Blit(c, 0, 0, s, 0, 0, w, h)
+		frames[i] = c
+		return nil
 	}
-	for i, au := range r.in.AUs {
-		if err := dec.Send(au, r.in.pts(i)); err != nil {
-			return nil, err
-		}
-		if err := keep(); err != nil {
+	var au codec.AccessUnit
+	for i := range r.in.AUs {
+		if err := dec.Decode(r.in.unit(i, &au), keep); err != nil {
 			return nil, err
 		}
 	}
-	if err := dec.Flush(); err != nil {
-		return nil, err
-	}
-	if err := keep(); err != nil {
+	if err := dec.Decode(nil, keep); err != nil {
 		return nil, err
 	}
 	for i, f := range frames {
@@ -106,6 +93,22 @@ func closeFrames(fs []*transcode.Frame) {
 // pts is the presentation time of input picture i.
 func (in *Input) pts(i int) time.Duration {
 	return time.Duration(i) * time.Second / time.Duration(in.FPS)
+}
+
+// codec is the input's video codec.
+func (in *Input) codec() codec.Codec {
+	if in.HEVC {
+		return codec.H265
+	}
+	return codec.H264
+}
+
+// unit fills au with input picture i, as camgate's ingest would hand it to
+// the decoder, and returns it.
+func (in *Input) unit(i int, au *codec.AccessUnit) *codec.AccessUnit {
+	c := in.codec()
+	*au = codec.AccessUnit{NALUs: in.AUs[i], PTS: in.pts(i), Keyframe: codec.IsKeyframe(c, in.AUs[i])}
+	return au
 }
 
 // index is the input picture at presentation time pts.

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"github.com/camgate/camgate/codec"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func report(b *testing.B) {
 // to w×h (the original size when w is 0), for benchmarks of later stages.
 func decodedFrames(b *testing.B, w, h int) []*transcode.Frame {
 	aus := loadB(b)
-	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: transcode.H264})
+	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: codec.H264})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -40,8 +41,9 @@ func decodedFrames(b *testing.B, w, h int) []*transcode.Frame {
 	}
 	defer sc.Close()
 	var frames []*transcode.Frame
-	for i, au := range aus {
-		if err := dec.Send(au, time.Duration(i)*40*time.Millisecond); err != nil {
+	for i, nalus := range aus {
+		au := codec.AccessUnit{NALUs: nalus, PTS: time.Duration(i) * 40 * time.Millisecond, Keyframe: codec.IsKeyframe(codec.H264, nalus)}
+		if err := dec.Send(&au); err != nil {
 			b.Fatal(err)
 		}
 		for f, err := dec.Receive(); f != nil || err != nil; f, err = dec.Receive() {
@@ -83,15 +85,21 @@ func BenchmarkDecode1080p(b *testing.B) {
 		skip bool
 	}{{"deblock-all", false}, {"deblock-keyframes", true}} {
 		b.Run(tc.name, func(b *testing.B) {
-			dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: transcode.H264, SkipLoopFilter: tc.skip})
+			dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: codec.H264, SkipLoopFilter: tc.skip})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer dec.Close()
+			units := make([]codec.AccessUnit, len(aus))
+			for i, nalus := range aus {
+				units[i] = codec.AccessUnit{NALUs: nalus, Keyframe: codec.IsKeyframe(codec.H264, nalus)}
+			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if err := dec.Send(aus[i%len(aus)], time.Duration(i)*40*time.Millisecond); err != nil {
+				au := &units[i%len(units)]
+				au.PTS = time.Duration(i) * 40 * time.Millisecond
+				if err := dec.Send(au); err != nil {
 					b.Fatal(err)
 				}
 				for f, err := dec.Receive(); f != nil || err != nil; f, err = dec.Receive() {

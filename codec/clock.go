@@ -6,12 +6,16 @@ import "time"
 // camgate also uses as the time base of its encoders.
 const VideoClockRate = 90000
 
-// Ticks converts a duration to ticks of a clock of rate Hz, rounding down. It
-// cannot overflow for any duration: seconds and the rest are converted apart
-// (d * rate in nanoseconds would overflow after 28 hours at 90 kHz).
+// Ticks converts a duration to ticks of a clock of rate Hz, to the nearest
+// tick, so that Ticks(Duration(t, r), r) == t. It cannot overflow for any
+// duration: seconds and the rest are converted apart (d * rate in
+// nanoseconds would overflow after 28 hours at 90 kHz).
 func Ticks(d time.Duration, rate int) int64 {
 	sec, rest := d/time.Second, d%time.Second
-	return int64(sec)*int64(rate) + int64(rest)*int64(rate)/int64(time.Second)
+	if rest < 0 {
+		sec, rest = sec-1, rest+time.Second
+	}
+	return int64(sec)*int64(rate) + (int64(rest)*int64(rate)+int64(time.Second)/2)/int64(time.Second)
 }
 
 // Duration converts ticks of a clock of rate Hz to a duration, rounding

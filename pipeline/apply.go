@@ -107,7 +107,7 @@ func (g *Gateway) Apply(cfg Config) ([]Change, error) {
 			changes = append(changes, Change{"grid", name, "removed"})
 		}
 	}
-	if !reflect.DeepEqual(withServerDefaults(cfg.RTSP), withServerDefaults(rtspCfg)) {
+	if !reflect.DeepEqual(cfg.RTSP.WithDefaults(), rtspCfg.WithDefaults()) {
 		errs = append(errs, errors.New("rtsp: the server's settings changed; they take effect at the next start"))
 	}
 	for _, c := range changes {

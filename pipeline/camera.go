@@ -4,32 +4,35 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/camgate/camgate/codec"
 	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/stream"
 	"github.com/camgate/camgate/transcode"
 )
 
 // Camera is one camera's goroutine tree:
 //
 //   - the supervisor runs sessions of the rtsp.Source one after another, with
-//     backoff between failures; the source's reading goroutines relay RTP to
-//     <camera>/main and queue access units for decoding;
+//     backoff between failures; the source's reading goroutines write every
+//     unit to the hub's <camera>/main and queue access units for decoding;
 //   - the decoder goroutine decodes each access unit once and hands the
 //     picture to every output (sub stream, transcoded main);
 //   - the meter goroutine samples counters once a second for the rates.
 //
 // Stop cancels the tree and returns when all of it is gone.
 type Camera struct {
-	cfg   CameraConfig
-	log   zerolog.Logger
-	src   *rtsp.Source
-	relay *rtsp.Relay // passthrough main, or nil
-	outs  []*output
+	cfg  CameraConfig
+	log  zerolog.Logger
+	src  *rtsp.Source
+	main *stream.Stream // passthrough main, or nil
+	outs []*output
 
 	queue  chan queuedAU
 	ctx    context.Context
@@ -66,32 +69,37 @@ type Camera struct {
 // session is what the decoder needs to know about the camera's current session.
 type session struct {
 	id     uint64
-	codec  transcode.Codec
+	codec  codec.Codec
 	params [][]byte
 }
 
 // queuedAU is an access unit waiting for the decoder.
 type queuedAU struct {
-	nalus [][]byte
-	pts   time.Duration
-	sess  *session
+	au   codec.AccessUnit
+	sess *session
 }
 
 // ingestState rebases timestamps across sessions and tracks queue drops.
+// The video goroutine owns it; offset is shared with the other tracks'.
 type ingestState struct {
 	sess     *session
 	rebase   bool
-	offset   time.Duration
 	lastPTS  time.Duration
 	lastWall time.Time
 	started  bool
 	dropping bool
 	ready    bool
+
+	// offset turns the session's times into the camera's continuous time
+	// line; noOffset until the session's first picture.
+	offset atomic.Int64
 }
+
+const noOffset = math.MinInt64
 
 // StartCamera publishes the camera's paths on srv and starts its goroutines.
 // The camera runs until Stop or until ctx ends.
-func StartCamera(ctx context.Context, cfg CameraConfig, srv *rtsp.Server, log zerolog.Logger) (*Camera, error) {
+func StartCamera(ctx context.Context, cfg CameraConfig, hub *stream.Hub, log zerolog.Logger) (*Camera, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("camera %s: %w", cfg.Name, err)
@@ -116,18 +124,18 @@ func StartCamera(ctx context.Context, cfg CameraConfig, srv *rtsp.Server, log ze
 	if cfg.Main.Transcode {
 		o := cfg.Main.Output
 		o.Enabled = true
-		out, err := newOutput(srv, cfg.Name+"/main", "main", o)
+		out, err := newOutput(hub, cfg.Name+"/main", "main", o)
 		if err != nil {
 			return fail(fmt.Errorf("main: %w", err))
 		}
 		c.outs = append(c.outs, out)
 	} else {
-		if c.relay, err = srv.PublishRelay(cfg.Name + "/main"); err != nil {
+		if c.main, err = hub.Publish(cfg.Name+"/main", stream.PublishOptions{}); err != nil {
 			return fail(err)
 		}
 	}
 	if cfg.Sub.Enabled {
-		out, err := newOutput(srv, cfg.Name+"/sub", "sub", cfg.Sub)
+		out, err := newOutput(hub, cfg.Name+"/sub", "sub", cfg.Sub)
 		if err != nil {
 			return fail(fmt.Errorf("sub: %w", err))
 		}
@@ -162,9 +170,9 @@ func (c *Camera) Stop() error {
 func (c *Camera) closeOutputs() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.relay != nil {
-		c.relay.Close()
-		c.relay = nil
+	if c.main != nil {
+		c.main.Close()
+		c.main = nil
 	}
 	for _, o := range c.outs {
 		o.Close()
@@ -308,42 +316,41 @@ type sourceHandler Camera
 
 func (h *sourceHandler) OnSession(info rtsp.SessionInfo) error {
 	c := (*Camera)(h)
-	codec := transcode.H264
-	if info.Codec == rtsp.H265 {
-		codec = transcode.H265
-	}
 	// OnSession runs before the session's reading goroutines start and after
 	// the previous session's have ended: ingest is not shared here.
 	id := uint64(1)
 	if c.ingest.sess != nil {
 		id = c.ingest.sess.id + 1
 	}
-	c.ingest.sess = &session{id: id, codec: codec, params: info.ParameterSets}
+	c.ingest.sess = &session{id: id, codec: info.Codec, params: info.ParameterSets.List()}
 	c.ingest.rebase = true
 	c.ingest.ready = false
 	c.ingest.dropping = false
-	if c.relay != nil {
-		recreated, err := c.relay.Attach(info)
-		if err != nil {
-			return err
-		}
-		if recreated && id > 1 {
-			c.log.Info().Str("medias", info.Medias).Msg("camera's stream parameters changed: main stream recreated")
-		}
+	c.ingest.offset.Store(noOffset)
+	if c.main != nil && c.main.SetDescription(info.Description) {
+		c.log.Info().Str("medias", info.Medias).Msg("camera's stream parameters changed: readers of the main stream reconnect")
 	}
 	c.log.Info().Str("medias", info.Medias).Msg("session opened")
 	return nil
 }
 
-func (h *sourceHandler) OnPacket(p rtsp.Packet) {
+func (h *sourceHandler) OnUnit(u stream.Unit) {
 	c := (*Camera)(h)
-	if c.relay != nil {
-		c.relay.Write(p)
+	if u.Kind == stream.Video {
+		c.ingestVideo(u)
+		return
+	}
+	// Audio and data follow the video's time line; before the session's
+	// first picture they have none, and no reader would start there anyway.
+	if off := c.ingest.offset.Load(); off != noOffset && c.main != nil {
+		u.PTS += time.Duration(off)
+		c.main.Write(u)
 	}
 }
 
-func (h *sourceHandler) OnAccessUnit(au rtsp.AccessUnit) {
-	c := (*Camera)(h)
+// ingestVideo rebases an access unit's time, relays it to the main stream and
+// queues it for decoding.
+func (c *Camera) ingestVideo(u stream.Unit) {
 	in := &c.ingest
 	now := time.Now()
 	if !in.ready {
@@ -352,14 +359,20 @@ func (h *sourceHandler) OnAccessUnit(au rtsp.AccessUnit) {
 	}
 	// Rebase so that timestamps continue across sessions, with the real gap.
 	if in.rebase {
+		off := -u.PTS
 		if in.started {
-			in.offset = in.lastPTS + now.Sub(in.lastWall) - au.PTS
-		} else {
-			in.offset = -au.PTS
+			off = in.lastPTS + now.Sub(in.lastWall) - u.PTS
 		}
+		in.offset.Store(int64(off))
 		in.rebase, in.started = false, true
 	}
-	pts := au.PTS + in.offset
+	u.PTS += time.Duration(in.offset.Load())
+	if c.main != nil {
+		// The relay keeps the camera's own timing (B-frames go back in
+		// presentation order); only the decoder's copy is corrected below.
+		c.main.Write(u)
+	}
+	pts := u.PTS
 	if pts <= in.lastPTS && in.lastWall != (time.Time{}) {
 		// The camera's clock stands still or went back (some cameras send
 		// every picture with one timestamp): the time that really passed
@@ -368,20 +381,17 @@ func (h *sourceHandler) OnAccessUnit(au rtsp.AccessUnit) {
 	}
 	in.lastPTS, in.lastWall = pts, now
 
-	if au.Keyframe && c.relay != nil {
-		c.relay.TrackParameterSets(au.NALUs)
-	}
 	if !c.needsPixels() {
 		return
 	}
 	// Ingest never waits for the decoder. When the queue is full, drop up to
 	// the next keyframe: a lone dropped picture would break its successors.
-	if in.dropping && !au.Keyframe {
+	if in.dropping && !u.Keyframe {
 		c.queueDrops.Add(1)
 		return
 	}
 	select {
-	case c.queue <- queuedAU{nalus: au.NALUs, pts: pts, sess: in.sess}:
+	case c.queue <- queuedAU{au: codec.AccessUnit{NALUs: u.Data, PTS: pts, Keyframe: u.Keyframe}, sess: in.sess}:
 		in.dropping = false
 	default:
 		in.dropping = true
@@ -437,6 +447,24 @@ func (c *Camera) decode() {
 			c.log.Warn().Err(err).Uint64("decode_errors", c.decodeErrors.Load()).Msg(msg)
 		}
 	}
+	// emit hands each decoded picture to every output, grid tile and
+	// snapshot; bound once, it allocates nothing per picture.
+	emit := func(f *transcode.Frame) error {
+		c.decodedPics.Add(1)
+		for _, o := range c.outs {
+			if oerr := o.push(f); oerr != nil {
+				logLimited("output", oerr)
+			}
+		}
+		updateSinks()
+		if sinks != nil {
+			for _, t := range *sinks {
+				t.push(f)
+			}
+		}
+		c.snaps.serve(f)
+		return nil
+	}
 	for {
 		var q queuedAU
 		select {
@@ -462,26 +490,7 @@ func (c *Camera) decode() {
 		if dec == nil {
 			continue
 		}
-		err := dec.Send(q.nalus, q.pts)
-		for err == nil {
-			var f *transcode.Frame
-			if f, err = dec.Receive(); f == nil {
-				break
-			}
-			c.decodedPics.Add(1)
-			for _, o := range c.outs {
-				if oerr := o.push(f); oerr != nil {
-					logLimited("output", oerr)
-				}
-			}
-			updateSinks()
-			if sinks != nil {
-				for _, t := range *sinks {
-					t.push(f)
-				}
-			}
-			c.snaps.serve(f)
-		}
+		err := dec.Decode(&q.au, emit)
 		s := dec.Stats()
 		c.decodeErrors.Store(errBase + s.Errors)
 		c.keyWaits.Store(skipBase + s.Skipped)

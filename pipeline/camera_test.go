@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"github.com/camgate/camgate/stream"
 	"os/exec"
 	"strings"
 	"testing"
@@ -277,12 +278,9 @@ func TestNewReaderGetsKeyframeQuickly(t *testing.T) {
 
 func TestStopIsPromptAndComplete(t *testing.T) {
 	cam := startFake(t, loadClip(t, "reschange.h264"), false)
-	srv, err := rtsp.NewServer(rtsp.ServerConfig{Address: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	c, err := StartCamera(context.Background(), CameraConfig{Name: "c", URL: cam.URL(), Sub: DefaultSub}, srv, zerolog.Nop())
+	hub := stream.NewHub()
+	defer hub.Close()
+	c, err := StartCamera(context.Background(), CameraConfig{Name: "c", URL: cam.URL(), Sub: DefaultSub}, hub, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}

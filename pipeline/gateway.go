@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/stream"
 	"github.com/camgate/camgate/transcode"
 )
 
@@ -25,8 +26,10 @@ type Config struct {
 	Disabled []string
 }
 
-// Gateway owns the RTSP server and the cameras.
+// Gateway owns the stream hub, the RTSP server that serves it, the cameras
+// and the grids.
 type Gateway struct {
+	hub    *stream.Hub
 	srv    *rtsp.Server
 	log    zerolog.Logger
 	ctx    context.Context
@@ -52,11 +55,12 @@ func StartGateway(cfg Config, log zerolog.Logger) (*Gateway, error) {
 	if err := validateConfig(cfg); err != nil {
 		return nil, err
 	}
-	srv, err := rtsp.NewServer(cfg.RTSP)
+	hub := stream.NewHub()
+	srv, err := rtsp.NewServer(cfg.RTSP, hub)
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{srv: srv, log: log, cams: map[string]*Camera{}, grids: map[string]*gridEntry{}, rtspCfg: cfg.RTSP}
+	g := &Gateway{hub: hub, srv: srv, log: log, cams: map[string]*Camera{}, grids: map[string]*gridEntry{}, rtspCfg: cfg.RTSP}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	for _, c := range cfg.Cameras {
 		if err := g.AddCamera(c); err != nil {
@@ -76,15 +80,11 @@ func StartGateway(cfg Config, log zerolog.Logger) (*Gateway, error) {
 	return g, nil
 }
 
-func withServerDefaults(c rtsp.ServerConfig) rtsp.ServerConfig {
-	if c.Address == "" {
-		c.Address = ":8554"
-	}
-	return c
-}
-
 // Server returns the RTSP server.
 func (g *Gateway) Server() *rtsp.Server { return g.srv }
+
+// Hub returns the stream hub: every published path, for any reader protocol.
+func (g *Gateway) Hub() *stream.Hub { return g.hub }
 
 // AddCamera starts a camera.
 func (g *Gateway) AddCamera(cfg CameraConfig) error {
@@ -96,7 +96,7 @@ func (g *Gateway) AddCamera(cfg CameraConfig) error {
 	if _, dup := g.cams[cfg.Name]; dup {
 		return fmt.Errorf("camera %s: already exists", cfg.Name)
 	}
-	c, err := StartCamera(g.ctx, cfg, g.srv, g.log)
+	c, err := StartCamera(g.ctx, cfg, g.hub, g.log)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (g *Gateway) AddGrid(cfg GridConfig) error {
 	if _, dup := g.grids[cfg.Name]; dup {
 		return fmt.Errorf("grid %s: already exists", cfg.Name)
 	}
-	gr, err := startGrid(g.ctx, cfg, g.srv, g.log)
+	gr, err := startGrid(g.ctx, cfg, g.hub, g.log)
 	if err != nil {
 		return err
 	}
@@ -262,7 +262,8 @@ func (g *Gateway) Close() error {
 	}
 	wg.Wait()
 	g.wg.Wait()
-	return g.srv.Close()
+	g.srv.Close()
+	return g.hub.Close()
 }
 
 // trimMemory returns freed C memory to the system every 30 s (see

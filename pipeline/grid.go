@@ -9,7 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/stream"
 	"github.com/camgate/camgate/transcode"
 )
 
@@ -23,33 +23,25 @@ type Grid struct {
 	log    zerolog.Logger
 	slots  []*tileSlot
 	canvas *transcode.Frame
-	enc    *transcode.Encoder
-	stream *rtsp.H264Stream
+	out    *encodedStream
 
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	watched   atomic.Bool                       // someone plays or snapshots the grid: cameras feed it only then
-	snaps     *snapshotter                      // snapshots keep the tiles fed while wanted
-	emit      func(*transcode.AccessUnit) error // g.send, bound once: no allocation per picture
-	sentAt    time.Time                         // when the picture being encoded was composed
-	frames    atomic.Uint64
+	watched   atomic.Bool  // someone plays or snapshots the grid: cameras feed it only then
+	snaps     *snapshotter // snapshots keep the tiles fed while wanted
 	liveTiles atomic.Int64
-	lastUnix  atomic.Int64
-	fps       meter
-	bytes     meter
 }
 
 // startGrid publishes the grid and starts its compositor. Cameras are
 // attached by the gateway.
-func startGrid(ctx context.Context, cfg GridConfig, srv *rtsp.Server, log zerolog.Logger) (*Grid, error) {
+func startGrid(ctx context.Context, cfg GridConfig, hub *stream.Hub, log zerolog.Logger) (*Grid, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("grid %s: %w", cfg.Name, err)
 	}
 	g := &Grid{cfg: cfg, log: log.With().Str("grid", cfg.Name).Logger(), snaps: newSnapshotter()}
-	g.emit = g.send
 	fail := func(err error) (*Grid, error) {
 		g.release()
 		return nil, fmt.Errorf("grid %s: %w", cfg.Name, err)
@@ -68,10 +60,7 @@ func startGrid(ctx context.Context, cfg GridConfig, srv *rtsp.Server, log zerolo
 	if g.canvas, err = transcode.NewFrame(cfg.Output.Width, cfg.Output.Height); err != nil {
 		return fail(err)
 	}
-	if g.enc, err = transcode.NewEncoder(cfg.Output.encoderConfig()); err != nil {
-		return fail(err)
-	}
-	if g.stream, err = srv.PublishH264("grid/"+cfg.Name, g.enc.ParameterSets(), g.enc.ForceKeyframe); err != nil {
+	if g.out, err = newEncodedStream(hub, "grid/"+cfg.Name, "grid", cfg.Output); err != nil {
 		return fail(err)
 	}
 	g.ctx, g.cancel = context.WithCancel(ctx)
@@ -112,11 +101,10 @@ func (g *Grid) run() {
 		case <-g.ctx.Done():
 			return
 		case <-sample.C:
-			g.fps.sample(g.frames.Load())
-			g.bytes.sample(g.stream.Stats().BytesOut)
+			g.out.sample()
 			continue
 		case now := <-tick.C:
-			played := g.stream.HasReaders()
+			played := g.out.watched()
 			snapshotting := g.snaps.wanted(now)
 			g.watched.Store(played || snapshotting)
 			if !played && !snapshotting {
@@ -128,7 +116,7 @@ func (g *Grid) run() {
 			}
 			live, err := g.draw(now)
 			if err == nil && played {
-				err = g.encode(now, now.Sub(start))
+				err = g.encode(now.Sub(start))
 			}
 			if err != nil && time.Since(lastLog) > 10*time.Second {
 				lastLog = time.Now()
@@ -158,20 +146,9 @@ func (g *Grid) draw(now time.Time) (int, error) {
 }
 
 // encode encodes the canvas and sends it to the grid's readers.
-func (g *Grid) encode(now time.Time, pts time.Duration) error {
+func (g *Grid) encode(pts time.Duration) error {
 	g.canvas.SetPTS(pts)
-	g.sentAt = now
-	return g.enc.Encode(g.canvas, g.emit)
-}
-
-// send writes one encoded picture to the grid's readers.
-func (g *Grid) send(au *transcode.AccessUnit) error {
-	if err := g.stream.WriteAccessUnit(au.NALUs, au.PTS); err != nil {
-		return err
-	}
-	g.frames.Add(1)
-	g.lastUnix.Store(g.sentAt.UnixNano())
-	return nil
+	return g.out.encode(g.canvas)
 }
 
 // GridStats describes a grid.
@@ -186,13 +163,6 @@ type GridStats struct {
 
 // Stats returns a snapshot of the grid's counters.
 func (g *Grid) Stats() GridStats {
-	st := g.stream.Stats()
-	_, fps := g.fps.rates()
-	b1, b10 := g.bytes.rates()
-	age := int64(-1)
-	if t := g.lastUnix.Load(); t != 0 {
-		age = time.Since(time.Unix(0, t)).Milliseconds()
-	}
 	live := int(g.liveTiles.Load())
 	if !g.watched.Load() {
 		// Nothing is composed while nobody watches: count the cameras that
@@ -207,11 +177,7 @@ func (g *Grid) Stats() GridStats {
 	return GridStats{
 		Name: g.cfg.Name, Cameras: g.cfg.Cameras, Layout: fmt.Sprintf("%dx%d", g.cfg.Cols, g.cfg.Rows), Fit: g.cfg.Fit,
 		LiveTiles: live,
-		Output: OutputStats{
-			Name: "grid", Path: st.Path, Width: g.cfg.Output.Width, Height: g.cfg.Output.Height,
-			Readers: st.Readers, Frames: g.frames.Load(), BytesOut: st.BytesOut, FPS: fps,
-			Bitrate1s: b1 * 8, Bitrate10s: b10 * 8, LastFrameMs: age,
-		},
+		Output:    g.out.stats(),
 	}
 }
 
@@ -233,10 +199,10 @@ func (g *Grid) stop() {
 }
 
 func (g *Grid) release() {
-	if g.stream != nil {
+	if g.out != nil {
 		// Kept after Close: Stats may still be asked by an API request that
 		// found the grid just before it was removed.
-		g.stream.Close()
+		g.out.Close()
 	}
 	for _, s := range g.slots {
 		s.mu.Lock()
@@ -245,10 +211,6 @@ func (g *Grid) release() {
 			s.tile = nil
 		}
 		s.mu.Unlock()
-	}
-	if g.enc != nil {
-		g.enc.Close()
-		g.enc = nil
 	}
 	g.snaps.close()
 	if g.canvas != nil {

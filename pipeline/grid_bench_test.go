@@ -6,7 +6,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/stream"
 )
 
 // BenchmarkGrid4x4 measures one output picture of a 4x4 grid at 1280x720:
@@ -15,16 +15,13 @@ import (
 // (gortsplib's, which allocates per packet) happens only for readers; neither
 // is counted here.
 func BenchmarkGrid4x4(b *testing.B) {
-	srv, err := rtsp.NewServer(rtsp.ServerConfig{Address: "127.0.0.1:0"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
+	hub := stream.NewHub()
+	defer hub.Close()
 	names := make([]string, 16)
 	for i := range names {
 		names[i] = string(rune('a' + i))
 	}
-	g, err := startGrid(b.Context(), GridConfig{Name: "bench", Cameras: names}, srv, zerolog.Nop())
+	g, err := startGrid(b.Context(), GridConfig{Name: "bench", Cameras: names}, hub, zerolog.Nop())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,7 +48,7 @@ func BenchmarkGrid4x4(b *testing.B) {
 		if _, err := g.draw(now); err != nil {
 			b.Fatal(err)
 		}
-		if err := g.encode(now, now.Sub(start)); err != nil {
+		if err := g.encode(now.Sub(start)); err != nil {
 			b.Fatal(err)
 		}
 	}

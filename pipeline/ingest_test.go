@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"github.com/camgate/camgate/codec"
+	"github.com/camgate/camgate/stream"
 	"testing"
 	"time"
 
@@ -15,11 +17,11 @@ import (
 func TestIngestDropsToNextKeyframe(t *testing.T) {
 	c := &Camera{log: zerolog.Nop(), queue: make(chan queuedAU, 2), outs: []*output{{}}}
 	h := (*sourceHandler)(c)
-	if err := h.OnSession(rtsp.SessionInfo{Codec: rtsp.H264}); err != nil {
+	if err := h.OnSession(rtsp.SessionInfo{Codec: codec.H264}); err != nil {
 		t.Fatal(err)
 	}
 	send := func(key bool) {
-		h.OnAccessUnit(rtsp.AccessUnit{NALUs: [][]byte{{0x41}}, PTS: time.Duration(len(c.queue)) * time.Millisecond, Keyframe: key})
+		h.OnUnit(stream.Unit{Kind: stream.Video, Data: [][]byte{{0x41}}, PTS: time.Duration(len(c.queue)) * time.Millisecond, Keyframe: key})
 	}
 	send(true)  // queued
 	send(false) // queued: the queue is full now

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"github.com/camgate/camgate/codec"
 	"sync"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func newReader(t *testing.T, url string, decode bool) *reader {
 		t.Fatal(err)
 	}
 	if decode {
-		if r.dec, err = transcode.NewDecoder(transcode.DecoderConfig{Codec: transcode.H264}); err != nil {
+		if r.dec, err = transcode.NewDecoder(transcode.DecoderConfig{Codec: codec.H264}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -97,7 +98,8 @@ func (r *reader) onPacket(m *description.Media, pkt *rtp.Packet, decode func(*rt
 		r.idrs = append(r.idrs, now)
 	}
 	if r.dec != nil {
-		if err := r.dec.Send(au, time.Duration(pts)*time.Second/90000); err != nil {
+		u := codec.AccessUnit{NALUs: au, PTS: codec.Duration(pts, codec.VideoClockRate), Keyframe: codec.IsKeyframe(codec.H264, au)}
+		if err := r.dec.Send(&u); err != nil {
 			r.decodeErrs++
 		}
 		for {

@@ -48,9 +48,12 @@ func (c *Camera) Stats() CameraStats {
 		Decoded: c.decodedPics.Load(), DecodeErrors: c.decodeErrors.Load() + s.DecodeErrors,
 		QueueDrops: c.queueDrops.Load(), KeyWaits: c.keyWaits.Load(),
 	}
-	if c.relay != nil {
-		rs := c.relay.Stats()
-		st.Main = &OutputStats{Name: "main", Path: rs.Path, Readers: rs.Readers, BytesOut: rs.BytesOut, LastFrameMs: age}
+	if c.main != nil {
+		ms := c.main.Stats()
+		st.Main = &OutputStats{
+			Name: "main", Path: ms.Path, Readers: ms.Readers, Frames: ms.FramesOut,
+			BytesOut: ms.BytesOut, Drops: ms.Drops, LastFrameMs: age,
+		}
 	}
 	for _, o := range c.outs {
 		st.Outputs = append(st.Outputs, o.stats())

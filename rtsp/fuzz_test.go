@@ -11,11 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bluenviron/gortsplib/v5/pkg/description"
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
 	"github.com/pion/rtp"
 
-	"github.com/camgate/camgate/internal/annexb"
+	"github.com/camgate/camgate/codec"
 	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/stream"
 )
 
 // FuzzDepacketize runs a sequence of RTP packets through the H.264 or H.265
@@ -58,10 +60,13 @@ func FuzzDepacketize(f *testing.F) {
 		}
 		hevc := data[0]&1 == 1
 		var fm format.Format = &format.H264{PayloadTyp: 96, PacketizationMode: 1}
+		c := codec.H264
 		if hevc {
-			fm = &format.H265{PayloadTyp: 96}
+			fm, c = &format.H265{PayloadTyp: 96}, codec.H265
 		}
-		dep, err := newDepacketizer(fm)
+		media := &description.Media{Type: description.MediaTypeVideo, Formats: []format.Format{fm}}
+		var units []stream.Unit
+		sess, _, err := newSourceSession(&Source{}, &description.Session{Medias: []*description.Media{media}}, unitFunc(func(u stream.Unit) { units = append(units, u) }))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,15 +79,26 @@ func FuzzDepacketize(f *testing.F) {
 			}
 			var p rtp.Packet
 			if p.Unmarshal(rest[:n]) == nil {
-				startsKeyframe(p.Payload, hevc)
-				if au, key, err := dep(&p); err == nil && key != annexb.IsKeyframe(au, hevc) {
-					t.Fatalf("keyframe flag %v disagrees with the access unit", key)
-				}
+				sess.onPacket(media, fm, &p, 0, true)
 			}
 			rest = rest[n:]
 		}
+		for _, u := range units {
+			if u.Keyframe != codec.IsKeyframe(c, u.Data) {
+				t.Fatalf("keyframe flag %v disagrees with the access unit", u.Keyframe)
+			}
+			if pkts, _ := u.Native.([]*rtp.Packet); len(pkts) == 0 {
+				t.Fatal("an access unit without its RTP packets")
+			}
+		}
 	})
 }
+
+// unitFunc is a SourceHandler that hands units to a function.
+type unitFunc func(stream.Unit)
+
+func (unitFunc) OnSession(SessionInfo) error { return nil }
+func (f unitFunc) OnUnit(u stream.Unit)      { f(u) }
 
 // FuzzCameraDescribe plays a malicious camera: it answers DESCRIBE with the
 // fuzzed SDP (and everything after with an error). Source.Run must come back

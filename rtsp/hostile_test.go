@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camgate/camgate/codec"
 	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/stream"
 )
 
 // liveServer publishes an H.264 path fed at 25 fps from a clip, as a
@@ -26,11 +28,13 @@ func liveServer(t *testing.T, cfg ServerConfig) (*Server, string) {
 		t.Fatal(err)
 	}
 	cfg.Address = "127.0.0.1:0"
-	srv, err := NewServer(cfg)
+	hub := stream.NewHub()
+	srv, err := NewServer(cfg, hub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := srv.PublishH264("cam/sub", nil, nil)
+	d := stream.H264Description(codec.ParameterSets{}, 0, 0)
+	st, err := hub.Publish("cam/sub", stream.PublishOptions{Description: &d})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,13 +50,15 @@ func liveServer(t *testing.T, cfg ServerConfig) (*Server, string) {
 				return
 			case <-tick.C:
 			}
-			st.WriteAccessUnit(clip.AccessUnits[i%len(clip.AccessUnits)], time.Duration(i)*40*time.Millisecond)
+			au := clip.AccessUnits[i%len(clip.AccessUnits)]
+			st.WriteAccessUnit(&codec.AccessUnit{NALUs: au, PTS: time.Duration(i) * 40 * time.Millisecond, Keyframe: codec.IsKeyframe(codec.H264, au)})
 		}
 	}()
 	t.Cleanup(func() {
 		close(stop)
 		<-done
 		srv.Close()
+		hub.Close()
 	})
 	return srv, srv.URL("cam/sub")
 }

@@ -1,24 +1,29 @@
 package rtsp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v5"
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
-	"github.com/bluenviron/gortsplib/v5/pkg/description"
 	"github.com/bluenviron/gortsplib/v5/pkg/liberrors"
-	"github.com/pion/rtp"
+
+	"github.com/camgate/camgate/stream"
 )
+
+// DefaultAddress is where the RTSP server listens unless configured
+// otherwise: the port every RTSP player and NVR tries first.
+const DefaultAddress = ":8554"
 
 // ServerConfig configures the gateway's RTSP server.
 type ServerConfig struct {
-	// Address to listen on for RTSP (and RTP interleaved in it). Default ":8554".
+	// Address to listen on for RTSP (and RTP interleaved in it). Default
+	// DefaultAddress.
 	Address string
 
 	// UDPRTPAddress and UDPRTCPAddress enable the UDP transport for readers;
@@ -36,58 +41,46 @@ type ServerConfig struct {
 	ReadTimeout, WriteTimeout time.Duration
 }
 
-// Server is the gateway's RTSP server. Streams are published on paths with
-// PublishRelay and PublishH264; readers that ask for other paths get 404.
+// WithDefaults fills unset fields.
+func (c ServerConfig) WithDefaults() ServerConfig {
+	if c.Address == "" {
+		c.Address = DefaultAddress
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = 10 * time.Second
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	return c
+}
+
+// Server is the RTSP reader protocol of the stream hub: it serves every path
+// of the hub to RTSP players and NVRs. Paths the hub does not have get 404;
+// paths not ready yet (a camera never reached) get 503.
 type Server struct {
 	cfg  ServerConfig
+	hub  *stream.Hub
 	srv  *gortsplib.Server
 	addr net.Addr
 
-	mu    sync.RWMutex
-	paths map[string]*publication
+	mu    sync.Mutex
+	paths map[string]*servedPath
 
+	ctx      context.Context // ends every session's writer
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup // the sessions' writers
 	sessions atomic.Int64
 }
 
-// publication is one published path. Its ServerStream may be replaced (a
-// relay whose camera changed its codec parameters) or absent (a relay whose
-// camera was never reached).
-type publication struct {
-	path     string
-	onReader func()
-
-	mu      sync.RWMutex
-	stream  *gortsplib.ServerStream
-	readers map[*gortsplib.ServerSession]*readerState
-	closed  bool
-
-	bytesOut atomic.Uint64
-	joins    atomic.Uint64
-}
-
-// readerState is a playing reader. A reader receives nothing until the start
-// of a keyframe, so that its decoder never sees a picture whose references it
-// lacks (players print errors and show grey smears for those).
-type readerState struct {
-	session *gortsplib.ServerSession
-	started atomic.Bool
-}
-
-// NewServer starts listening.
-func NewServer(cfg ServerConfig) (*Server, error) {
-	if cfg.Address == "" {
-		cfg.Address = ":8554"
-	}
+// NewServer starts serving hub's paths over RTSP.
+func NewServer(cfg ServerConfig, hub *stream.Hub) (*Server, error) {
+	cfg = cfg.WithDefaults()
 	if (cfg.UDPRTPAddress == "") != (cfg.UDPRTCPAddress == "") {
 		return nil, errors.New("rtsp server: set both UDP RTP and RTCP addresses, or neither")
 	}
-	if cfg.ReadTimeout <= 0 {
-		cfg.ReadTimeout = 10 * time.Second
-	}
-	if cfg.WriteTimeout <= 0 {
-		cfg.WriteTimeout = 10 * time.Second
-	}
-	s := &Server{cfg: cfg, paths: map[string]*publication{}}
+	s := &Server{cfg: cfg, hub: hub, paths: map[string]*servedPath{}}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.srv = &gortsplib.Server{
 		Handler:        (*serverHandler)(s),
 		RTSPAddress:    cfg.Address,
@@ -96,8 +89,10 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		ReadTimeout:    cfg.ReadTimeout,
 		WriteTimeout:   cfg.WriteTimeout,
 		// 512 packets is about two 1080p keyframes: enough to ride out a slow
-		// reader's hiccup, small enough to bound memory per reader.
+		// reader's hiccup, small enough to bound memory per reader. When it
+		// is full the hub makes the reader skip to the next keyframe.
 		WriteQueueSize: 512,
+		MaxPacketSize:  maxPacketSize,
 		Listen: func(network, address string) (net.Listener, error) {
 			l, err := net.Listen(network, address)
 			if err == nil {
@@ -107,10 +102,14 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		},
 	}
 	if err := s.srv.Start(); err != nil {
+		s.cancel()
 		return nil, fmt.Errorf("rtsp server on %s: %w", cfg.Address, err)
 	}
 	return s, nil
 }
+
+// Config returns the server's configuration, defaults filled in.
+func (s *Server) Config() ServerConfig { return s.cfg }
 
 // Addr returns the address the server listens on (with the real port when
 // the configured one was 0).
@@ -118,8 +117,7 @@ func (s *Server) Addr() net.Addr { return s.addr }
 
 // URL returns the rtsp:// URL of a path on this server, for the local host.
 func (s *Server) URL(path string) string {
-	host := "127.0.0.1"
-	port := "8554"
+	host, port := "127.0.0.1", "8554"
 	if a, ok := s.addr.(*net.TCPAddr); ok {
 		port = fmt.Sprint(a.Port)
 		if !a.IP.IsUnspecified() && a.IP != nil {
@@ -129,136 +127,23 @@ func (s *Server) URL(path string) string {
 	return "rtsp://" + net.JoinHostPort(host, port) + "/" + path
 }
 
-// Sessions returns the number of open reader sessions.
+// Sessions returns the number of open RTSP sessions.
 func (s *Server) Sessions() int { return int(s.sessions.Load()) }
 
-// Close ends every session and stops listening.
+// Close ends every session and stops listening. The hub is its owner's to
+// close.
 func (s *Server) Close() error {
+	s.cancel()
+	s.srv.Close()
+	s.wg.Wait()
 	s.mu.Lock()
-	pubs := s.paths
-	s.paths = map[string]*publication{}
+	paths := s.paths
+	s.paths = map[string]*servedPath{}
 	s.mu.Unlock()
-	for _, p := range pubs {
+	for _, p := range paths {
 		p.close()
 	}
-	s.srv.Close()
 	return nil
-}
-
-func (s *Server) publish(path string, onReader func()) (*publication, error) {
-	path = strings.Trim(path, "/")
-	if path == "" {
-		return nil, errors.New("rtsp server: empty path")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, dup := s.paths[path]; dup {
-		return nil, fmt.Errorf("rtsp server: path %q is already published", path)
-	}
-	p := &publication{path: path, onReader: onReader, readers: map[*gortsplib.ServerSession]*readerState{}}
-	s.paths[path] = p
-	return p, nil
-}
-
-func (s *Server) unpublish(p *publication) {
-	s.mu.Lock()
-	if s.paths[p.path] == p {
-		delete(s.paths, p.path)
-	}
-	s.mu.Unlock()
-	p.close()
-}
-
-func (s *Server) lookup(path string) *publication {
-	path = strings.Trim(path, "/")
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.paths[path]
-}
-
-// setStream installs st as the publication's stream, closing the one it
-// replaces (which disconnects that stream's readers).
-func (p *publication) setStream(st *gortsplib.ServerStream) {
-	p.mu.Lock()
-	old := p.stream
-	if p.closed {
-		p.mu.Unlock()
-		if st != nil {
-			st.Close()
-		}
-		return
-	}
-	p.stream = st
-	p.mu.Unlock()
-	if old != nil {
-		old.Close()
-	}
-}
-
-func (p *publication) current() *gortsplib.ServerStream {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.stream
-}
-
-func (p *publication) close() {
-	p.mu.Lock()
-	old := p.stream
-	p.stream, p.closed = nil, true
-	p.mu.Unlock()
-	if old != nil {
-		old.Close()
-	}
-}
-
-// StreamStats are the counters of a published path.
-type StreamStats struct {
-	Path     string
-	Readers  int    // sessions playing the path now
-	Joins    uint64 // PLAY requests so far
-	BytesOut uint64 // bytes sent to all readers
-}
-
-func (p *publication) stats() StreamStats {
-	p.mu.RLock()
-	readers := len(p.readers)
-	p.mu.RUnlock()
-	return StreamStats{Path: p.path, Readers: readers, Joins: p.joins.Load(), BytesOut: p.bytesOut.Load()}
-}
-
-func (p *publication) addReader(ss *gortsplib.ServerSession) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if _, ok := p.readers[ss]; !ok && !p.closed {
-		p.readers[ss] = &readerState{session: ss}
-	}
-}
-
-func (p *publication) removeReader(ss *gortsplib.ServerSession) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	delete(p.readers, ss)
-}
-
-// write sends a packet of media to every reader. video tells whether the
-// packet belongs to the video track, keyStart whether it begins a keyframe:
-// readers that have not started yet start there; until then they get nothing,
-// audio included, so that they start with sound and picture together.
-func (p *publication) write(media *description.Media, pkt *rtp.Packet, video, keyStart bool) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	size := uint64(pkt.MarshalSize())
-	for _, r := range p.readers {
-		if !r.started.Load() {
-			if !video || !keyStart {
-				continue
-			}
-			r.started.Store(true)
-		}
-		if r.session.WritePacketRTP(media, pkt) == nil {
-			p.bytesOut.Add(size)
-		}
-	}
 }
 
 // serverHandler answers the readers' requests.
@@ -278,16 +163,14 @@ func (h *serverHandler) find(c *gortsplib.ServerConn, req *base.Request, path st
 	if err := h.authorize(c, req); err != nil {
 		return &base.Response{StatusCode: base.StatusUnauthorized}, nil, err
 	}
-	p := (*Server)(h).lookup(path)
-	if p == nil {
-		return &base.Response{StatusCode: base.StatusNotFound}, nil, fmt.Errorf("no stream on path %q", path)
+	p, err := (*Server)(h).served(path)
+	switch {
+	case errors.Is(err, errNoPath):
+		return &base.Response{StatusCode: base.StatusNotFound}, nil, err
+	case err != nil:
+		return &base.Response{StatusCode: base.StatusServiceUnavailable}, nil, err
 	}
-	st := p.current()
-	if st == nil {
-		// A passthrough path whose camera has not been reached yet.
-		return &base.Response{StatusCode: base.StatusServiceUnavailable}, nil, fmt.Errorf("stream %q is not ready: its camera has not connected yet", path)
-	}
-	return &base.Response{StatusCode: base.StatusOK}, st, nil
+	return &base.Response{StatusCode: base.StatusOK}, p.st, nil
 }
 
 // OnDescribe implements gortsplib.ServerHandlerOnDescribe.
@@ -300,23 +183,29 @@ func (h *serverHandler) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.R
 	return h.find(ctx.Conn, ctx.Request, ctx.Path)
 }
 
-// OnPlay implements gortsplib.ServerHandlerOnPlay.
+// OnPlay implements gortsplib.ServerHandlerOnPlay: the session becomes a
+// reader of the hub. Its writer goroutine may write at once: gortsplib queues
+// what it writes until the PLAY response has gone out.
 func (h *serverHandler) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
-	p := (*Server)(h).lookup(ctx.Session.Path())
-	if p == nil {
-		return &base.Response{StatusCode: base.StatusNotFound}, fmt.Errorf("no stream on path %q", ctx.Path)
+	s := (*Server)(h)
+	if _, playing := ctx.Session.UserData().(*stream.Reader); playing {
+		return &base.Response{StatusCode: base.StatusOK}, nil // PLAY after PAUSE-less PLAY: nothing changes
 	}
-	if _, counted := ctx.Session.UserData().(*publication); !counted {
-		ctx.Session.SetUserData(p)
-		p.addReader(ctx.Session)
+	p, err := s.served(ctx.Session.Path())
+	if err != nil {
+		return &base.Response{StatusCode: base.StatusNotFound}, err
 	}
-	p.joins.Add(1)
-	if p.onReader != nil {
-		// The reader becomes active only after this handler returns: ask for
-		// the keyframe a little later, or it could be sent before the reader
-		// is there to receive it.
-		time.AfterFunc(20*time.Millisecond, p.onReader)
+	r, err := p.src.AddReader()
+	if err != nil {
+		return &base.Response{StatusCode: base.StatusServiceUnavailable}, err
 	}
+	ctx.Session.SetUserData(r)
+	w := newSessionWriter(ctx.Session, p)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		w.run(s.ctx, r)
+	}()
 	return &base.Response{StatusCode: base.StatusOK}, nil
 }
 
@@ -328,7 +217,7 @@ func (h *serverHandler) OnSessionOpen(*gortsplib.ServerHandlerOnSessionOpenCtx) 
 // OnSessionClose implements gortsplib.ServerHandlerOnSessionClose.
 func (h *serverHandler) OnSessionClose(ctx *gortsplib.ServerHandlerOnSessionCloseCtx) {
 	h.sessions.Add(-1)
-	if p, ok := ctx.Session.UserData().(*publication); ok {
-		p.removeReader(ctx.Session)
+	if r, ok := ctx.Session.UserData().(*stream.Reader); ok {
+		r.Close()
 	}
 }

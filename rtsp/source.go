@@ -13,64 +13,33 @@ import (
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
 	"github.com/bluenviron/gortsplib/v5/pkg/description"
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
-	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
-	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph265"
 	"github.com/pion/rtp"
 
-	"github.com/camgate/camgate/internal/annexb"
+	"github.com/camgate/camgate/codec"
+	"github.com/camgate/camgate/stream"
 )
-
-// Codec is the video codec of a camera.
-type Codec int
-
-// Video codecs camgate takes from cameras.
-const (
-	H264 Codec = iota + 1
-	H265
-)
-
-func (c Codec) String() string {
-	switch c {
-	case H264:
-		return "H.264"
-	case H265:
-		return "H.265"
-	}
-	return fmt.Sprintf("Codec(%d)", int(c))
-}
-
-// AccessUnit is one video picture: its NAL units without start codes and its
-// presentation time from the start of the session. The slices are not reused
-// by the Source and may be kept.
-type AccessUnit struct {
-	NALUs    [][]byte
-	PTS      time.Duration
-	Keyframe bool // an IDR (H.264) or IRAP (H.265) picture
-}
-
-// Packet is an RTP packet of one of the session's media, for passthrough to a
-// Relay. It is opaque outside this package.
-type Packet struct {
-	media int
-	pkt   *rtp.Packet
-}
 
 // SessionInfo describes what a camera sends in one session.
 type SessionInfo struct {
-	Codec         Codec
-	ParameterSets [][]byte // SPS/PPS (and VPS) from the SDP, without start codes
-	Medias        string   // human summary, e.g. "H264/90000 + PCMU/8000"
-	desc          *description.Session
+	Codec         codec.Codec
+	ParameterSets codec.ParameterSets // from the SDP
+	Medias        string              // human summary, e.g. "H264/90000 + PCMU/8000"
+
+	// Description is the session as the stream hub carries it: its tracks
+	// (the camera's, back channels left out), the camera's SDP as the native
+	// description, and a key that changes only when the camera's formats do.
+	Description stream.Description
 }
 
 // SourceHandler receives what a Source reads. OnSession is called once per
-// session before PLAY; OnAccessUnit and OnPacket are called from the client's
-// reading goroutines and must not block: hand work to another goroutine.
-// With the UDP transport, OnPacket may be called concurrently for different media.
+// session before PLAY. OnUnit is called from the client's reading goroutines
+// with every video access unit (carrying its RTP packets as Native) and every
+// audio or data packet of the session; it must not block: hand work to
+// another goroutine. With the UDP transport, OnUnit may be called
+// concurrently for different tracks.
 type SourceHandler interface {
 	OnSession(SessionInfo) error
-	OnAccessUnit(AccessUnit)
-	OnPacket(Packet)
+	OnUnit(stream.Unit)
 }
 
 // SourceConfig says how to reach a camera.
@@ -164,145 +133,82 @@ func (s *Source) Stats() SourceStats {
 // ends. It returns only after the connection and every goroutine it started
 // are gone. The error says what ended the session (ctx.Err() on cancellation).
 func (s *Source) Run(ctx context.Context, h SourceHandler) error {
-	cfg := s.cfg
+	c := s.newClient()
+	if err := c.Start(); err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	w := watchHandshake(ctx, c, s.cfg.ConnectTimeout)
+	defer w.stop()
+
+	info, err := s.open(c, h)
+	if err != nil {
+		return w.explain(ctx, err)
+	}
+	if err := h.OnSession(info); err != nil {
+		return err
+	}
+	if _, err := c.Play(nil); err != nil {
+		return w.explain(ctx, fmt.Errorf("play: %w", err))
+	}
+	w.handshakeDone()
+	return s.watchPlaying(ctx, c)
+}
+
+func (s *Source) newClient() *gortsplib.Client {
 	host := s.url.Host
 	if s.url.Port() == "" {
 		host = net.JoinHostPort(s.url.Hostname(), "554")
 	}
-	c := &gortsplib.Client{
+	timeout := s.cfg.ConnectTimeout
+	return &gortsplib.Client{
 		Scheme:       s.url.Scheme,
 		Host:         host,
-		Protocol:     cfg.Transport.protocol(),
-		ReadTimeout:  cfg.ReadTimeout,
-		WriteTimeout: cfg.ReadTimeout,
+		Protocol:     s.cfg.Transport.protocol(),
+		ReadTimeout:  s.cfg.ReadTimeout,
+		WriteTimeout: s.cfg.ReadTimeout,
 		UserAgent:    "camgate",
 		DialContext: func(dctx context.Context, network, addr string) (net.Conn, error) {
-			d := net.Dialer{Timeout: cfg.ConnectTimeout}
+			d := net.Dialer{Timeout: timeout}
 			return d.DialContext(dctx, network, addr)
 		},
 		OnPacketsLost: func(lost uint64) { s.packetsLost.Add(lost) },
 		OnDecodeError: func(error) { s.decodeErrors.Add(1) },
 	}
-	if err := c.Start(); err != nil {
-		return fmt.Errorf("connect: %w", err)
-	}
+}
 
-	// One goroutine ends the client when ctx ends or the handshake takes too
-	// long; it is gone before Run returns.
-	stop := make(chan struct{})
-	watchDone := make(chan struct{})
-	handshakeDone := make(chan struct{})
-	var timedOut atomic.Bool
-	go func() {
-		defer close(watchDone)
-		t := time.NewTimer(cfg.ConnectTimeout)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				c.Close()
-				return
-			case <-stop:
-				return
-			case <-handshakeDone:
-				handshakeDone = nil
-			case <-t.C:
-				if handshakeDone != nil {
-					timedOut.Store(true)
-					c.Close()
-					return
-				}
-			}
-		}
-	}()
-	defer func() {
-		close(stop)
-		<-watchDone
-		c.Close()
-	}()
-
-	fail := func(step string, err error) error {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if timedOut.Load() {
-			return fmt.Errorf("%s: no answer within %v", step, cfg.ConnectTimeout)
-		}
-		return fmt.Errorf("%s: %w", step, err)
-	}
-
+// open describes the camera's stream, sets up its tracks and routes their
+// packets to h.
+func (s *Source) open(c *gortsplib.Client, h SourceHandler) (SessionInfo, error) {
 	desc, _, err := c.Describe(s.url)
 	if err != nil {
-		return fail("describe", err)
+		return SessionInfo{}, fmt.Errorf("describe: %w", err)
 	}
-	info, video, err := sessionInfo(desc)
+	sess, info, err := newSourceSession(s, desc, h)
 	if err != nil {
-		return err
+		return SessionInfo{}, err
 	}
-	var medias []*description.Media
-	for _, m := range desc.Medias {
-		if !m.IsBackChannel {
-			medias = append(medias, m)
-		}
-	}
-	if err := c.SetupAll(desc.BaseURL, medias); err != nil {
-		return fail("setup", err)
-	}
-	mediaIndex := make(map[*description.Media]int, len(desc.Medias))
-	for i, m := range desc.Medias {
-		mediaIndex[m] = i
-	}
-
-	depacketize, err := newDepacketizer(video.format)
-	if err != nil {
-		return err
+	if err := c.SetupAll(desc.BaseURL, sess.medias); err != nil {
+		return SessionInfo{}, fmt.Errorf("setup: %w", err)
 	}
 	c.OnPacketRTPAny(func(m *description.Media, f format.Format, pkt *rtp.Packet) {
 		s.bytesIn.Add(uint64(pkt.MarshalSize()))
-		h.OnPacket(Packet{media: mediaIndex[m], pkt: pkt})
-		if m != video.media || f != video.format {
-			return
-		}
-		// The PTS is known from the first keyframe on; until then access
-		// units are dropped, as no decoder could use them anyway.
-		pts, ptsOK := c.PacketPTS(m, pkt)
-		nalus, key, err := depacketize(pkt)
-		if err != nil {
-			if !errors.Is(err, rtph264.ErrMorePacketsNeeded) && !errors.Is(err, rtph265.ErrMorePacketsNeeded) &&
-				!errors.Is(err, rtph264.ErrNonStartingPacketAndNoPrevious) && !errors.Is(err, rtph265.ErrNonStartingPacketAndNoPrevious) {
-				s.decodeErrors.Add(1)
-			}
-			return
-		}
-		if !ptsOK {
-			return
-		}
-		s.accessUnits.Add(1)
-		s.lastVideo.Store(time.Now().UnixNano())
-		h.OnAccessUnit(AccessUnit{
-			NALUs:    nalus,
-			PTS:      time.Duration(pts) * time.Second / time.Duration(video.format.ClockRate()),
-			Keyframe: key,
-		})
+		pts, ok := c.PacketPTS(m, pkt)
+		sess.onPacket(m, f, pkt, pts, ok)
 	})
+	return info, nil
+}
 
-	if err := h.OnSession(info); err != nil {
-		return err
-	}
-	if _, err := c.Play(nil); err != nil {
-		return fail("play", err)
-	}
-	close(handshakeDone)
-
+// watchPlaying waits until the session ends, ctx ends, or no video came for
+// the stall timeout.
+func (s *Source) watchPlaying(ctx context.Context, c *gortsplib.Client) error {
 	waitErr := make(chan error, 1)
 	go func() { waitErr <- c.Wait() }()
 	defer func() {
 		c.Close()
 		<-waitErr
 	}()
-
 	playing := time.Now()
-	tick := time.NewTicker(cfg.StallTimeout / 10)
+	tick := time.NewTicker(s.cfg.StallTimeout / 10)
 	defer tick.Stop()
 	for {
 		select {
@@ -319,82 +225,69 @@ func (s *Source) Run(ctx context.Context, h SourceHandler) error {
 			if last.Before(playing) {
 				last = playing
 			}
-			if now.Sub(last) > cfg.StallTimeout {
+			if now.Sub(last) > s.cfg.StallTimeout {
 				return fmt.Errorf("%w for %v", ErrStalled, now.Sub(last).Round(100*time.Millisecond))
 			}
 		}
 	}
 }
 
-type videoTrack struct {
-	media  *description.Media
-	format format.Format
+// handshakeWatch ends the client when ctx ends or the handshake takes longer
+// than its timeout. Its goroutine is gone when stop returns.
+type handshakeWatch struct {
+	c        *gortsplib.Client
+	timeout  time.Duration
+	stopped  chan struct{}
+	done     chan struct{}
+	shaken   chan struct{}
+	timedOut atomic.Bool
 }
 
-// sessionInfo finds the video track camgate decodes (the first H.264 or H.265
-// one) and summarises the session.
-func sessionInfo(desc *description.Session) (SessionInfo, videoTrack, error) {
-	info := SessionInfo{desc: desc}
-	var v videoTrack
-	var names []string
-	for _, m := range desc.Medias {
-		for _, f := range m.Formats {
-			names = append(names, fmt.Sprintf("%s/%d", f.Codec(), f.ClockRate()))
-			if v.format != nil {
-				continue
+func watchHandshake(ctx context.Context, c *gortsplib.Client, timeout time.Duration) *handshakeWatch {
+	w := &handshakeWatch{c: c, timeout: timeout, stopped: make(chan struct{}), done: make(chan struct{}), shaken: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		shaken := w.shaken
+		for {
+			select {
+			case <-ctx.Done():
+				c.Close()
+				return
+			case <-w.stopped:
+				return
+			case <-shaken:
+				shaken = nil
+			case <-t.C:
+				if shaken != nil {
+					w.timedOut.Store(true)
+					c.Close()
+					return
+				}
 			}
-			switch f := f.(type) {
-			case *format.H264:
-				v = videoTrack{m, f}
-				info.Codec = H264
-				sps, pps := f.SafeParams()
-				info.ParameterSets = nonEmpty(sps, pps)
-			case *format.H265:
-				v = videoTrack{m, f}
-				info.Codec = H265
-				vps, sps, pps := f.SafeParams()
-				info.ParameterSets = nonEmpty(vps, sps, pps)
-			}
 		}
-	}
-	info.Medias = strings.Join(names, " + ")
-	if v.format == nil {
-		return info, v, fmt.Errorf("describe: no H.264 or H.265 video in the camera's stream (it offers %s)", info.Medias)
-	}
-	return info, v, nil
+	}()
+	return w
 }
 
-func nonEmpty(bs ...[]byte) [][]byte {
-	var out [][]byte
-	for _, b := range bs {
-		if len(b) > 0 {
-			out = append(out, b)
-		}
-	}
-	return out
+func (w *handshakeWatch) handshakeDone() { close(w.shaken) }
+
+func (w *handshakeWatch) stop() {
+	close(w.stopped)
+	<-w.done
+	w.c.Close()
 }
 
-// newDepacketizer returns a function that turns RTP packets into access units.
-func newDepacketizer(f format.Format) (func(*rtp.Packet) ([][]byte, bool, error), error) {
-	switch f := f.(type) {
-	case *format.H264:
-		d, err := f.CreateDecoder()
-		if err != nil {
-			return nil, err
-		}
-		return func(p *rtp.Packet) ([][]byte, bool, error) {
-			au, err := d.Decode(p)
-			return au, err == nil && annexb.IsKeyframe(au, false), err
-		}, nil
-	case *format.H265:
-		d, err := f.CreateDecoder()
-		if err != nil {
-			return nil, err
-		}
-		return func(p *rtp.Packet) ([][]byte, bool, error) {
-			au, err := d.Decode(p)
-			return au, err == nil && annexb.IsKeyframe(au, true), err
-		}, nil
+// explain says why a handshake step failed: cancellation, the timeout, or the
+// step's own error.
+func (w *handshakeWatch) explain(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	return nil, fmt.Errorf("no depacketizer for %s", f.Codec())
+	if w.timedOut.Load() {
+		step, _, _ := strings.Cut(err.Error(), ":")
+		return fmt.Errorf("%s: no answer within %v", step, w.timeout)
+	}
+	return err
 }

@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	"go.uber.org/goleak"
 
+	"github.com/camgate/camgate/codec"
 	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/stream"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -34,8 +37,8 @@ func startCamera(t *testing.T, clip string, audio bool) *rtsptest.Camera {
 type recorder struct {
 	mu      sync.Mutex
 	info    []SessionInfo
-	aus     []AccessUnit
-	packets int
+	aus     []stream.Unit // video
+	packets int           // RTP packets of every track
 }
 
 func (r *recorder) OnSession(i SessionInfo) error {
@@ -45,23 +48,20 @@ func (r *recorder) OnSession(i SessionInfo) error {
 	return nil
 }
 
-func (r *recorder) OnAccessUnit(au AccessUnit) {
+func (r *recorder) OnUnit(u stream.Unit) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.aus = append(r.aus, au)
-}
-
-func (r *recorder) OnPacket(Packet) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.packets++
+	if u.Kind == stream.Video {
+		r.aus = append(r.aus, u)
+	}
+	r.packets += len(u.Native.([]*rtp.Packet))
 }
 
 func TestSourceReadsCamera(t *testing.T) {
 	for _, tc := range []struct {
 		clip  string
-		codec Codec
-	}{{"cam720p25.hevc", H265}, {"reschange.h264", H264}} {
+		codec codec.Codec
+	}{{"cam720p25.hevc", codec.H265}, {"reschange.h264", codec.H264}} {
 		t.Run(tc.clip, func(t *testing.T) {
 			cam := startCamera(t, tc.clip, true)
 			src, err := NewSource(SourceConfig{URL: cam.URL()})
@@ -75,7 +75,7 @@ func TestSourceReadsCamera(t *testing.T) {
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("Run ended with %v, want the context's deadline", err)
 			}
-			if len(r.info) != 1 || r.info[0].Codec != tc.codec || len(r.info[0].ParameterSets) < 2 {
+			if len(r.info) != 1 || r.info[0].Codec != tc.codec || len(r.info[0].ParameterSets.List()) < 2 {
 				t.Fatalf("session info %+v", r.info)
 			}
 			// 3 s at 25 fps, less the wait for the first keyframe (the clips
@@ -85,6 +85,11 @@ func TestSourceReadsCamera(t *testing.T) {
 			}
 			if len(r.aus) > 0 && !r.aus[0].Keyframe {
 				t.Error("the first access unit is not a keyframe")
+			}
+			for i, au := range r.aus {
+				if au.Keyframe != codec.IsKeyframe(tc.codec, au.Data) {
+					t.Fatalf("access unit %d: keyframe flag %v disagrees with its NAL units", i, au.Keyframe)
+				}
 			}
 			for i := 1; i < len(r.aus); i++ {
 				if d := r.aus[i].PTS - r.aus[i-1].PTS; d != 40*time.Millisecond {

@@ -5,35 +5,15 @@ import (
 	"fmt"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/asticode/go-astiav"
 
-	"github.com/camgate/camgate/internal/annexb"
+	"github.com/camgate/camgate/codec"
 )
-
-// Codec is a video codec a camera can send.
-type Codec int
-
-// The codecs camgate decodes.
-const (
-	H264 Codec = iota + 1
-	H265
-)
-
-func (c Codec) String() string {
-	switch c {
-	case H264:
-		return "H.264"
-	case H265:
-		return "H.265"
-	}
-	return "codec(" + strconv.Itoa(int(c)) + ")"
-}
 
 // DecoderConfig says what to decode and how.
 type DecoderConfig struct {
-	Codec Codec
+	Codec codec.Codec
 
 	// ParameterSets primes the decoder with the SPS/PPS (and VPS for H.265) NAL
 	// units announced in the camera's SDP, for cameras that do not repeat them
@@ -91,9 +71,9 @@ func LiveDecoders() int { return int(liveDecoders.Load()) }
 func NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 	var id astiav.CodecID
 	switch cfg.Codec {
-	case H264:
+	case codec.H264:
 		id = astiav.CodecIDH264
-	case H265:
+	case codec.H265:
 		id = astiav.CodecIDHevc
 	default:
 		return nil, fmt.Errorf("decoder: unsupported codec %v", cfg.Codec)
@@ -149,21 +129,43 @@ func NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 	return d, nil
 }
 
-// Send feeds one access unit: its NAL units without start codes, and its
-// presentation time. Access units before the first keyframe, or after an
-// error and before the next keyframe, are counted as skipped and ignored.
-// A returned error concerns this access unit only; the decoder stays usable.
-func (d *Decoder) Send(nalus [][]byte, pts time.Duration) error {
+// Decode sends au (nil: the end of the input, which flushes the pictures the
+// decoder holds back) and hands every picture that comes out to emit, in
+// order; each is valid only during its call. It is Send (or Flush) followed
+// by Receive until nil, the loop every user of a decoder runs. An error from
+// the decoder concerns this access unit only (the decoder stays usable, from
+// the next keyframe); an error from emit stops the loop and is returned.
+func (d *Decoder) Decode(au *codec.AccessUnit, emit func(*Frame) error) error {
+	var err error
+	if au == nil {
+		err = d.Flush()
+	} else {
+		err = d.Send(au)
+	}
+	for err == nil {
+		var f *Frame
+		if f, err = d.Receive(); f == nil {
+			break
+		}
+		err = emit(f)
+	}
+	return err
+}
+
+// Send feeds one access unit. Access units before the first keyframe, or
+// after an error and before the next keyframe, are counted as skipped and
+// ignored. A returned error concerns this access unit only; the decoder
+// stays usable.
+func (d *Decoder) Send(au *codec.AccessUnit) error {
 	d.stats.AccessUnits++
-	key := annexb.IsKeyframe(nalus, d.cfg.Codec == H265)
 	if d.waitKey {
-		if !key {
+		if !au.Keyframe {
 			d.stats.Skipped++
 			return nil
 		}
 		d.waitKey = false
 	}
-	if err := d.pkt.fillAnnexB(nalus, toTicks(pts), key); err != nil {
+	if err := d.pkt.fillAnnexB(au.NALUs, toTicks(au.PTS), au.Keyframe); err != nil {
 		return fmt.Errorf("decoder: %w", err)
 	}
 	switch ret := sendPacket(d.ctx, d.pkt); {

@@ -1,6 +1,7 @@
 package transcode
 
 import (
+	"github.com/camgate/camgate/codec"
 	"testing"
 	"time"
 
@@ -35,12 +36,12 @@ func FuzzDecoder(f *testing.F) {
 			return
 		}
 		hevc := data[0]&1 == 1
-		codec := H264
+		c := codec.H264
 		if hevc {
-			codec = H265
+			c = codec.H265
 		}
 		aus := clips[hevc]
-		d, err := NewDecoder(DecoderConfig{Codec: codec})
+		d, err := NewDecoder(DecoderConfig{Codec: c})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,11 +54,11 @@ func FuzzDecoder(f *testing.F) {
 				}
 			}
 		}
-		d.Send(aus[0], 0)
+		d.Send(unitFor(d, aus[0], 0))
 		drain()
-		d.Send(annexb.Split(data[1:]), 40*time.Millisecond)
+		d.Send(unitFor(d, annexb.Split(data[1:]), 40*time.Millisecond))
 		drain()
-		d.Send(aus[1], 80*time.Millisecond)
+		d.Send(unitFor(d, aus[1], 80*time.Millisecond))
 		drain()
 	})
 }

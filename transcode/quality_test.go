@@ -3,6 +3,7 @@ package transcode
 import (
 	"bytes"
 	"fmt"
+	"github.com/camgate/camgate/codec"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 func qualityPair(t *testing.T) (ref, degraded *Frame) {
 	t.Helper()
 	aus := loadClip(t, "cam1080p25.h264")
-	dec := newDecoder(t, H264)
+	dec := newDecoder(t, codec.H264)
 	sc, err := NewScaler(640, 360, ScaleArea)
 	if err != nil {
 		t.Fatal(err)
@@ -50,8 +51,8 @@ func qualityPair(t *testing.T) (ref, degraded *Frame) {
 	if err != nil || au == nil {
 		t.Fatalf("encode: %v, %v", au, err)
 	}
-	back := newDecoder(t, H264)
-	if err := back.Send(au.NALUs, 0); err != nil {
+	back := newDecoder(t, codec.H264)
+	if err := back.Send(unitFor(back, au.NALUs, 0)); err != nil {
 		t.Fatal(err)
 	}
 	if err := back.Flush(); err != nil {

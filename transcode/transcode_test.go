@@ -2,6 +2,7 @@ package transcode
 
 import (
 	"bytes"
+	"github.com/camgate/camgate/codec"
 	"image/jpeg"
 	"math"
 	"math/rand"
@@ -23,7 +24,7 @@ func loadClip(t testing.TB, name string) [][][]byte {
 	return annexb.AccessUnits(b, name[len(name)-4:] == "hevc")
 }
 
-func newDecoder(t testing.TB, c Codec) *Decoder {
+func newDecoder(t testing.TB, c codec.Codec) *Decoder {
 	t.Helper()
 	d, err := NewDecoder(DecoderConfig{Codec: c})
 	if err != nil {
@@ -33,12 +34,18 @@ func newDecoder(t testing.TB, c Codec) *Decoder {
 	return d
 }
 
+// unitFor makes an access unit for decoder d, its keyframe flag computed as
+// camgate's ingest computes it.
+func unitFor(d *Decoder, nalus [][]byte, pts time.Duration) *codec.AccessUnit {
+	return &codec.AccessUnit{NALUs: nalus, PTS: pts, Keyframe: codec.IsKeyframe(d.cfg.Codec, nalus)}
+}
+
 // decodeAll decodes every access unit and calls fn with each picture.
 func decodeAll(t testing.TB, d *Decoder, aus [][][]byte, fn func(i int, f *Frame)) {
 	t.Helper()
 	n := 0
 	for i, au := range aus {
-		if err := d.Send(au, time.Duration(i)*frameDur); err != nil {
+		if err := d.Send(unitFor(d, au, time.Duration(i)*frameDur)); err != nil {
 			t.Fatalf("access unit %d: %v", i, err)
 		}
 		for {
@@ -58,12 +65,12 @@ func decodeAll(t testing.TB, d *Decoder, aus [][][]byte, fn func(i int, f *Frame
 func TestDecodeClips(t *testing.T) {
 	for _, tc := range []struct {
 		clip  string
-		codec Codec
+		codec codec.Codec
 		sizes map[[2]int]int // size → frames
 	}{
-		{"cam1080p25.h264", H264, map[[2]int]int{{1920, 1080}: 100}},
-		{"cam720p25.hevc", H265, map[[2]int]int{{1280, 720}: 100}},
-		{"reschange.h264", H264, map[[2]int]int{{640, 360}: 50, {480, 272}: 50}},
+		{"cam1080p25.h264", codec.H264, map[[2]int]int{{1920, 1080}: 100}},
+		{"cam720p25.hevc", codec.H265, map[[2]int]int{{1280, 720}: 100}},
+		{"reschange.h264", codec.H264, map[[2]int]int{{640, 360}: 50, {480, 272}: 50}},
 	} {
 		t.Run(tc.clip, func(t *testing.T) {
 			d := newDecoder(t, tc.codec)
@@ -93,16 +100,16 @@ func TestDecodeClips(t *testing.T) {
 
 func TestDecoderFastOptions(t *testing.T) {
 	for _, cfg := range []DecoderConfig{
-		{Codec: H264, SkipLoopFilter: true},
-		{Codec: H264, Fast: true, Threads: 2},
-		{Codec: H265, SkipLoopFilter: true, Fast: true},
+		{Codec: codec.H264, SkipLoopFilter: true},
+		{Codec: codec.H264, Fast: true, Threads: 2},
+		{Codec: codec.H265, SkipLoopFilter: true, Fast: true},
 	} {
 		d, err := NewDecoder(cfg)
 		if err != nil {
 			t.Fatalf("%+v: %v", cfg, err)
 		}
 		clip := "reschange.h264"
-		if cfg.Codec == H265 {
+		if cfg.Codec == codec.H265 {
 			clip = "cam720p25.hevc"
 		}
 		n := 0
@@ -145,7 +152,7 @@ func TestDecoderParameterSetsFromSDP(t *testing.T) {
 	if len(params) != 2 {
 		t.Fatalf("found %d parameter sets in the first access unit, want SPS and PPS", len(params))
 	}
-	d, err := NewDecoder(DecoderConfig{Codec: H264, ParameterSets: params})
+	d, err := NewDecoder(DecoderConfig{Codec: codec.H264, ParameterSets: params})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +170,7 @@ func TestScaler(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	d := newDecoder(t, H264)
+	d := newDecoder(t, codec.H264)
 	n := 0
 	decodeAll(t, d, loadClip(t, "reschange.h264"), func(i int, f *Frame) {
 		out, err := s.Scale(f)
@@ -220,7 +227,7 @@ func hasIDRWithHeaders(au [][]byte) (idr, headers bool) {
 func TestEncodeDecodeRoundTrip(t *testing.T) {
 	const gop, forceAt = 25, 10
 	aus := loadClip(t, "cam1080p25.h264")
-	dec := newDecoder(t, H264)
+	dec := newDecoder(t, codec.H264)
 	sc, err := NewScaler(640, 360, ScaleBilinear)
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +238,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer enc.Close()
-	check := newDecoder(t, H264)
+	check := newDecoder(t, codec.H264)
 
 	var idrs []int
 	var psnrSum, psnrMin float64 = 0, 1000
@@ -274,7 +281,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 				bytes += len(n) + 4
 			}
 			encoded++
-			if err := check.Send(au.NALUs, au.PTS); err != nil {
+			if err := check.Send(unitFor(check, au.NALUs, au.PTS)); err != nil {
 				t.Fatal(err)
 			}
 			for {
@@ -380,10 +387,10 @@ func TestEncoderConfigValidation(t *testing.T) {
 // corruptDecode feeds aus, then the clean clip, and checks that pictures come
 // back after the clean keyframe.
 func corruptDecode(t *testing.T, name string, bad [][][]byte) {
-	d := newDecoder(t, H264)
+	d := newDecoder(t, codec.H264)
 	var errs int
 	for i, au := range bad {
-		if err := d.Send(au, time.Duration(i)*frameDur); err != nil {
+		if err := d.Send(unitFor(d, au, time.Duration(i)*frameDur)); err != nil {
 			errs++
 		}
 		for {
@@ -404,7 +411,7 @@ func corruptDecode(t *testing.T, name string, bad [][][]byte) {
 	clean := loadClip(t, "reschange.h264")
 	n := 0
 	for i, au := range clean {
-		if err := d.Send(au, time.Duration(len(bad)+i)*frameDur); err != nil {
+		if err := d.Send(unitFor(d, au, time.Duration(len(bad)+i)*frameDur)); err != nil {
 			t.Fatalf("%s: clean access unit %d: %v", name, i, err)
 		}
 		for {
@@ -469,7 +476,7 @@ func TestCorruptInput(t *testing.T) {
 }
 
 func TestCloseTwice(t *testing.T) {
-	d, err := NewDecoder(DecoderConfig{Codec: H265})
+	d, err := NewDecoder(DecoderConfig{Codec: codec.H265})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -494,13 +501,13 @@ func TestCloseTwice(t *testing.T) {
 			t.Errorf("%T.Close: %v", c, err)
 		}
 	}
-	if _, err := NewDecoder(DecoderConfig{Codec: Codec(9)}); err == nil {
+	if _, err := NewDecoder(DecoderConfig{Codec: codec.Codec(9)}); err == nil {
 		t.Error("NewDecoder accepted an unknown codec")
 	}
 }
 
 func TestJPEG(t *testing.T) {
-	d := newDecoder(t, H264)
+	d := newDecoder(t, codec.H264)
 	j, err := NewJPEGEncoder(85)
 	if err != nil {
 		t.Fatal(err)
@@ -583,7 +590,7 @@ func TestPSNR(t *testing.T) {
 // nothing per frame on the Go side once running.
 func TestSteadyStateAllocations(t *testing.T) {
 	aus := loadClip(t, "cam1080p25.h264")
-	dec := newDecoder(t, H264)
+	dec := newDecoder(t, codec.H264)
 	sc, err := NewScaler(640, 360, ScaleBilinear)
 	if err != nil {
 		t.Fatal(err)
@@ -597,7 +604,7 @@ func TestSteadyStateAllocations(t *testing.T) {
 	i := 0
 	step := func() {
 		au := aus[i%len(aus)]
-		if err := dec.Send(au, time.Duration(i)*frameDur); err != nil {
+		if err := dec.Send(unitFor(dec, au, time.Duration(i)*frameDur)); err != nil {
 			t.Fatal(err)
 		}
 		i++
