@@ -359,6 +359,11 @@ func (r *Runner) quality(s Setting, out *encoded, res *Result) error {
 	if err := dec.Decode(nil, compare); err != nil {
 		return err
 	}
+	if len(res.FramePSNR) != len(out.aus) {
+		return fmt.Errorf("%d of %d encoded pictures decode", len(res.FramePSNR), len(out.aus))
+	}
+	res.PSNR, res.MinPSNR = meanMin(res.FramePSNR)
+	res.SSIM, res.MinSSIM = meanMin(res.FrameSSIM)
 	return nil
 }
 
