@@ -15,7 +15,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/camgate/camgate/internal/annexb"
-	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/rtsp/fakecam"
 )
 
 // FuzzDepacketize runs a sequence of RTP packets through the H.264 or H.265
@@ -24,7 +24,7 @@ import (
 // real access units of the test clips.
 func FuzzDepacketize(f *testing.F) {
 	for i, name := range []string{"reschange.h264", "cam720p25.hevc"} {
-		clip, err := rtsptest.LoadClip("../testdata/" + name)
+		clip, err := fakecam.LoadClip("../testdata/" + name)
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
-	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/rtsp/fakecam"
 )
 
 // config is one soak run.
@@ -39,11 +39,11 @@ const (
 )
 
 type camState struct {
-	fake    *rtsptest.Camera
+	fake    *fakecam.Camera
 	cfg     pipeline.CameraConfig
 	sub     *reader
 	main    *reader
-	clips   *[2]rtsptest.Clip
+	clips   *[2]fakecam.Clip
 	clipB   bool
 	active  *fault // the fault in progress or not yet recovered, if any
 	endAt   time.Time
@@ -72,7 +72,7 @@ func run(cfg config, out io.Writer) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	clips := [2]rtsptest.Clip{clipA, clipB}
+	clips := [2]fakecam.Clip{clipA, clipB}
 	res := &result{start: sample()}
 	cams := make([]*camState, cfg.Cameras)
 	var names []string
@@ -80,7 +80,7 @@ func run(cfg config, out io.Writer) (*result, error) {
 	sub := pipeline.OutputConfig{Enabled: true, Width: 160, Height: 96, FPS: 10}
 	sub.Encoder.Preset, sub.Encoder.Bitrate = "ultrafast", 150_000
 	for i := range cams {
-		fake, err := rtsptest.Start(rtsptest.Config{Clip: clipA, Path: fmt.Sprintf("cam%02d", i+1)})
+		fake, err := fakecam.Start(fakecam.Config{Clip: clipA, Path: fmt.Sprintf("cam%02d", i+1)})
 		if err != nil {
 			return nil, err
 		}
