@@ -334,15 +334,21 @@ func (p *Player) Session() Session {
 	return p.session
 }
 
-// Drop ends the current session, as a viewer that goes away does. A Player
-// from PlayAlways plays again; one from Play stays stopped.
+// Drop ends the current session, as a viewer that goes away does, without
+// waiting for it to be closed. A Player from PlayAlways plays again; one from
+// Play stays stopped.
 func (p *Player) Drop() {
 	p.mu.Lock()
-	c := p.client
-	p.mu.Unlock()
-	if c != nil {
-		c.Close()
+	defer p.mu.Unlock()
+	if p.client == nil || p.closed {
+		return
 	}
+	c := p.client
+	p.wg.Add(1) // Close waits for it
+	go func() {
+		defer p.wg.Done()
+		c.Close()
+	}()
 }
 
 // Close ends the session and returns when every goroutine of the Player has
