@@ -20,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/camgate/camgate/pipeline"
+	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/rtsp/rtsptest"
 	"github.com/camgate/camgate/transcode"
 )
@@ -38,7 +39,7 @@ const (
 )
 
 // solid is a 2 s clip of one colour at 320x180, a keyframe every 10 frames.
-func solid(t *testing.T, y, cb, cr byte) rtsptest.Clip {
+func solid(t *testing.T, y, cb, cr byte) fakecam.Clip {
 	t.Helper()
 	clip, err := pipeline.SolidClip(320, 180, 25, 2, 10, y, cb, cr)
 	if err != nil {
@@ -67,7 +68,7 @@ func (s *syncBuffer) String() string {
 
 type fixture struct {
 	t     *testing.T
-	fakes []*rtsptest.Camera
+	fakes []*fakecam.Camera
 	gw    *pipeline.Gateway
 	srv   *Server
 	doc   *pipeline.ConfigDoc
@@ -84,7 +85,7 @@ func newFixture(t *testing.T) *fixture {
 	var yml strings.Builder
 	yml.WriteString("# cameras of the test\nrtsp:\n  listen: 127.0.0.1:0\n  udp_rtp: off\ncameras:\n")
 	for i, c := range [][3]byte{{81, 90, 240}, {145, 54, 34}, {41, 240, 110}} {
-		fake, err := rtsptest.Start(rtsptest.Config{Clip: solid(t, c[0], c[1], c[2])})
+		fake, err := fakecam.Start(fakecam.Config{Clip: solid(t, c[0], c[1], c[2])})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -337,7 +338,7 @@ func TestLiveReconfiguration(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	before0, before1 := fx.gw.Camera("cam0").Stats(), fx.gw.Camera("cam1").Stats()
 
-	fake3, err := rtsptest.Start(rtsptest.Config{Clip: solid(t, 210, 16, 146)})
+	fake3, err := fakecam.Start(fakecam.Config{Clip: solid(t, 210, 16, 146)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,10 +354,10 @@ func TestLiveReconfiguration(t *testing.T) {
 	if fx.gw.Camera("cam2") != nil {
 		t.Error("cam2 still runs")
 	}
-	p0, p1 := r0.Packets(), r1.Packets()
+	p0, p1 := r0.Stats().Packets, r1.Stats().Packets
 	time.Sleep(time.Second)
-	if r0.Packets() <= p0 || r1.Packets() <= p1 {
-		t.Errorf("readers of cam0 and cam1 stopped receiving: %d→%d, %d→%d", p0, r0.Packets(), p1, r1.Packets())
+	if r0.Stats().Packets <= p0 || r1.Stats().Packets <= p1 {
+		t.Errorf("readers of cam0 and cam1 stopped receiving: %d→%d, %d→%d", p0, r0.Stats().Packets, p1, r1.Stats().Packets)
 	}
 	for i, before := range []pipeline.CameraStats{before0, before1} {
 		after := fx.gw.Camera(before.Name).Stats()

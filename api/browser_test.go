@@ -15,7 +15,7 @@ import (
 
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
-	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/rtsp/fakecam"
 )
 
 // chromium runs Debian's Chromium headless on url and returns the page's DOM
@@ -64,7 +64,7 @@ var inField = regexp.MustCompile(`data-field="in">([^<]*)<`)
 // cards with their pictures, bitrates that move, and a camera's failure shown
 // within 10 s.
 func TestDashboardInChromium(t *testing.T) {
-	var fakes []*rtsptest.Camera
+	var fakes []*fakecam.Camera
 	var cams []pipeline.CameraConfig
 	for i, hue := range []int{30, 210} {
 		// 3 s, not 2: the card shows a 10 s average, which a clip looping
@@ -73,7 +73,7 @@ func TestDashboardInChromium(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fake, err := rtsptest.Start(rtsptest.Config{Clip: clip})
+		fake, err := fakecam.Start(fakecam.Config{Clip: clip})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/camgate/camgate/internal/annexb"
 	"github.com/camgate/camgate/pipeline"
-	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/transcode"
 )
 
@@ -345,11 +345,11 @@ func TestFFmpegArgs(t *testing.T) {
 
 // TestRecordRTSP records a fake camera and measures a setting on the recording.
 func TestRecordRTSP(t *testing.T) {
-	clip, err := rtsptest.LoadClip(TestdataDir() + "/" + clip1080)
+	clip, err := fakecam.LoadClip(TestdataDir() + "/" + clip1080)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cam, err := rtsptest.Start(rtsptest.Config{Clip: clip})
+	cam, err := fakecam.Start(fakecam.Config{Clip: clip})
 	if err != nil {
 		t.Fatal(err)
 	}

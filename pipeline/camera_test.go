@@ -14,7 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/camgate/camgate/rtsp"
-	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/transcode"
 )
 
@@ -30,18 +30,18 @@ func testLogger(t *testing.T) zerolog.Logger {
 	return zerolog.Nop()
 }
 
-func loadClip(t *testing.T, name string) rtsptest.Clip {
+func loadClip(t *testing.T, name string) fakecam.Clip {
 	t.Helper()
-	c, err := rtsptest.LoadClip("../testdata/" + name)
+	c, err := fakecam.LoadClip("../testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func startFake(t *testing.T, clip rtsptest.Clip, audio bool) *rtsptest.Camera {
+func startFake(t *testing.T, clip fakecam.Clip, audio bool) *fakecam.Camera {
 	t.Helper()
-	cam, err := rtsptest.Start(rtsptest.Config{Clip: clip, Audio: audio})
+	cam, err := fakecam.Start(fakecam.Config{Clip: clip, Audio: audio})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/transcode"
 )
 
@@ -15,7 +15,7 @@ import (
 // picture and a running clock bar. hue in [0,360) tints it, so that several
 // demo cameras are told apart at a glance. gop is the distance between
 // keyframes in frames (0: 2 s).
-func DemoClip(width, height, fps, seconds, gop, hue int) (rtsptest.Clip, error) {
+func DemoClip(width, height, fps, seconds, gop, hue int) (fakecam.Clip, error) {
 	cb, cr := hueToChroma(hue)
 	return encodeClip(width, height, fps, seconds, gop, func(f *transcode.Frame, i int) {
 		drawDemoFrame(f, i, fps, cb, cr)
@@ -25,19 +25,19 @@ func DemoClip(width, height, fps, seconds, gop, hue int) (rtsptest.Clip, error) 
 // SolidClip is seconds of one Y'CbCr colour: a picture that survives any
 // compression, for checking where a camera's picture ends up (grid tiles,
 // snapshots).
-func SolidClip(width, height, fps, seconds, gop int, y, cb, cr byte) (rtsptest.Clip, error) {
+func SolidClip(width, height, fps, seconds, gop int, y, cb, cr byte) (fakecam.Clip, error) {
 	return encodeClip(width, height, fps, seconds, gop, func(f *transcode.Frame, _ int) { f.Fill(y, cb, cr) })
 }
 
 // encodeClip encodes the pictures draw makes to H.264, as a camera would
 // (no B-frames, a keyframe every gop frames; 0: every 2 s).
-func encodeClip(width, height, fps, seconds, gop int, draw func(f *transcode.Frame, i int)) (rtsptest.Clip, error) {
+func encodeClip(width, height, fps, seconds, gop int, draw func(f *transcode.Frame, i int)) (fakecam.Clip, error) {
 	if gop <= 0 {
 		gop = 2 * fps
 	}
 	f, err := transcode.NewFrame(width, height)
 	if err != nil {
-		return rtsptest.Clip{}, err
+		return fakecam.Clip{}, err
 	}
 	defer f.Close()
 	enc, err := transcode.NewEncoder(transcode.EncoderConfig{
@@ -45,10 +45,10 @@ func encodeClip(width, height, fps, seconds, gop int, draw func(f *transcode.Fra
 		Preset: "ultrafast", Tune: "zerolatency", CRF: 23,
 	})
 	if err != nil {
-		return rtsptest.Clip{}, err
+		return fakecam.Clip{}, err
 	}
 	defer enc.Close()
-	var clip rtsptest.Clip
+	var clip fakecam.Clip
 	keep := func(au *transcode.AccessUnit) error {
 		nalus := make([][]byte, len(au.NALUs))
 		for k, nal := range au.NALUs {
@@ -153,7 +153,7 @@ var DemoCameras = []string{"demo", "garden", "street", "garage"}
 
 // Demo is the set of fake cameras behind `camgate run` without configuration.
 type Demo struct {
-	cams []*rtsptest.Camera
+	cams []*fakecam.Camera
 }
 
 // StartDemo starts one fake camera per name, on 127.0.0.1, each with its own
@@ -170,7 +170,7 @@ func StartDemo(names ...string) (*Demo, string, error) {
 			d.Close()
 			return nil, "", fmt.Errorf("demo clip: %w", err)
 		}
-		cam, err := rtsptest.Start(rtsptest.Config{Clip: clip, Path: name, Audio: true})
+		cam, err := fakecam.Start(fakecam.Config{Clip: clip, Path: name, Audio: true})
 		if err != nil {
 			d.Close()
 			return nil, "", err
@@ -183,7 +183,7 @@ func StartDemo(names ...string) (*Demo, string, error) {
 }
 
 // Cameras returns the fake cameras, in the order of the names given.
-func (d *Demo) Cameras() []*rtsptest.Camera { return d.cams }
+func (d *Demo) Cameras() []*fakecam.Camera { return d.cams }
 
 // Close stops the fake cameras.
 func (d *Demo) Close() {

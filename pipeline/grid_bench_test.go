@@ -12,8 +12,8 @@ import (
 // BenchmarkGrid4x4 measures one output picture of a 4x4 grid at 1280x720:
 // copying 16 live tiles into the canvas and encoding it (x264 veryfast,
 // 2 Mbit/s). Scaling the tiles is the cameras' work, and RTP packetization
-// (gortsplib's, which allocates per packet) happens only for readers; neither
-// is counted here.
+// (the RTSP library's, which allocates per packet) happens only for readers;
+// neither is counted here.
 func BenchmarkGrid4x4(b *testing.B) {
 	hub := stream.NewHub()
 	defer hub.Close()

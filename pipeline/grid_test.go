@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/camgate/camgate/rtsp"
-	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/transcode"
 )
 
 // solidClip is 2 s of one colour at 320x180, a keyframe every 10 frames.
-func solidClip(t testing.TB, c [3]byte) rtsptest.Clip {
+func solidClip(t testing.TB, c [3]byte) fakecam.Clip {
 	t.Helper()
 	clip, err := SolidClip(320, 180, 25, 2, 10, c[0], c[1], c[2])
 	if err != nil {
@@ -72,7 +72,7 @@ func ffmpegGrab(t *testing.T, url string, w, h int) *transcode.Frame {
 
 func TestGridTilesFollowTheirCameras(t *testing.T) {
 	const stall = 2 * time.Second
-	var fakes []*rtsptest.Camera
+	var fakes []*fakecam.Camera
 	var cams []CameraConfig
 	var names []string
 	for i, c := range tileColors {
@@ -161,7 +161,7 @@ func TestGridTilesFollowTheirCameras(t *testing.T) {
 // connection and one decoder per camera, no more.
 func TestGrid16CamerasOneDecodeEach(t *testing.T) {
 	before := transcode.LiveDecoders()
-	var fakes []*rtsptest.Camera
+	var fakes []*fakecam.Camera
 	var cams []CameraConfig
 	var names []string
 	clip := solidClip(t, tileColors[0])

@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/camgate/camgate/rtsp"
-	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/rtsp/fakecam"
 )
 
 // gstCamera is GStreamer's RTSP server playing a clip: a camera whose RTSP
-// stack is not gortsplib (see testdata/gst-rtsp-camera.py).
+// stack is not the one camgate uses (see testdata/gst-rtsp-camera.py).
 type gstCamera struct {
 	port string
 	cmd  *exec.Cmd
@@ -101,7 +101,7 @@ func TestGStreamerInterop(t *testing.T) {
 	port := fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
 	l.Close()
 	cam := startGstCamera(t, port)
-	rtpAddr, rtcpAddr, err := rtsptest.FreeUDPPorts()
+	rtpAddr, rtcpAddr, err := fakecam.FreeUDPPorts()
 	if err != nil {
 		t.Fatal(err)
 	}

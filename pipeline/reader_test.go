@@ -6,29 +6,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bluenviron/gortsplib/v5"
-	"github.com/bluenviron/gortsplib/v5/pkg/base"
-	"github.com/bluenviron/gortsplib/v5/pkg/description"
-	"github.com/bluenviron/gortsplib/v5/pkg/format"
-	"github.com/pion/rtp"
-
-	"github.com/camgate/camgate/internal/annexb"
+	"github.com/camgate/camgate/rtsp/rtspclient"
+	"github.com/camgate/camgate/rtsp/rtsptest"
 	"github.com/camgate/camgate/transcode"
 )
 
 // reader is an RTSP client of the gateway, as a viewer would be: it plays a
-// path, reassembles H.264 access units and checks their timestamps.
+// path, reassembles H.264 access units and checks their timestamps
+// (rtspclient.Player), and decodes them if asked.
 type reader struct {
 	t      *testing.T
-	client *gortsplib.Client
+	player *rtspclient.Player
 	played time.Time
 
 	mu         sync.Mutex
-	aus        int
 	idrs       []time.Time // arrival of each IDR
-	last       time.Time   // arrival of the last access unit
-	lastPTS    int64
-	backwards  int
 	sizes      map[[2]int]int
 	dec        *transcode.Decoder
 	decodeErrs int
@@ -39,66 +31,31 @@ type reader struct {
 // newReader plays url over TCP; decode makes it decode every access unit.
 func newReader(t *testing.T, url string, decode bool) *reader {
 	t.Helper()
-	r := &reader{t: t, sizes: map[[2]int]int{}, lastPTS: -1}
-	u, err := base.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tcp := gortsplib.ProtocolTCP
-	r.client = &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp}
-	if err := r.client.Start(); err != nil {
-		t.Fatal(err)
-	}
+	r := &reader{t: t, sizes: map[[2]int]int{}}
 	t.Cleanup(r.close)
-	desc, _, err := r.client.Describe(u)
-	if err != nil {
-		t.Fatalf("describe %s: %v", url, err)
-	}
-	var f *format.H264
-	m := desc.FindFormat(&f)
-	if m == nil {
-		t.Fatalf("%s: no H.264 track", url)
-	}
-	if err := r.client.SetupAll(desc.BaseURL, desc.Medias); err != nil {
-		t.Fatal(err)
-	}
-	dep, err := f.CreateDecoder()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if decode {
+		var err error
 		if r.dec, err = transcode.NewDecoder(transcode.DecoderConfig{Codec: codec.H264}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r.client.OnPacketRTP(m, f, func(pkt *rtp.Packet) { r.onPacket(m, pkt, dep.Decode) })
-	if _, err := r.client.Play(nil); err != nil {
-		t.Fatal(err)
+	r.player = rtsptest.PlayConfig(t, rtspclient.Config{URL: url, OnAccessUnit: r.onAccessUnit})
+	sess := r.player.Session()
+	if sess.Codec != rtspclient.H264 {
+		t.Fatalf("%s: no H.264 track", url)
 	}
-	r.played = time.Now()
+	r.played = sess.Played
 	return r
 }
 
-func (r *reader) onPacket(m *description.Media, pkt *rtp.Packet, decode func(*rtp.Packet) ([][]byte, error)) {
-	pts, ok := r.client.PacketPTS(m, pkt)
-	au, err := decode(pkt)
-	if err != nil || !ok {
-		return
-	}
-	now := time.Now()
+func (r *reader) onAccessUnit(au rtspclient.AccessUnit) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.aus++
-	r.last = now
-	if pts <= r.lastPTS {
-		r.backwards++
-	}
-	r.lastPTS = pts
-	if annexb.IsKeyframe(au, false) {
-		r.idrs = append(r.idrs, now)
+	if au.Keyframe {
+		r.idrs = append(r.idrs, au.Arrival)
 	}
 	if r.dec != nil {
-		u := codec.AccessUnit{NALUs: au, PTS: codec.Duration(pts, codec.VideoClockRate), Keyframe: codec.IsKeyframe(codec.H264, au)}
+		u := codec.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, Keyframe: au.Keyframe}
 		if err := r.dec.Send(&u); err != nil {
 			r.decodeErrs++
 		}
@@ -126,35 +83,26 @@ func (r *reader) onPacket(m *description.Media, pkt *rtp.Packet, decode func(*rt
 
 // snapshot returns access units received, IDR arrivals, last arrival and
 // timestamps that went backwards.
+// A timestamp equal to the previous one counts as backwards too.
 func (r *reader) snapshot() (aus int, idrs []time.Time, last time.Time, backwards int) {
+	st := r.player.Stats()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.aus, append([]time.Time(nil), r.idrs...), r.last, r.backwards
+	return st.Pictures, append([]time.Time(nil), r.idrs...), st.Last, st.Backwards + st.Repeated
 }
 
 // waitFrames waits until n more access units arrived after now, and returns
 // when the first of them came, or fails after timeout.
 func (r *reader) waitFrames(n int, timeout time.Duration) time.Time {
 	r.t.Helper()
-	start, _, _, _ := r.snapshot()
-	deadline := time.Now().Add(timeout)
-	var first time.Time
-	for time.Now().Before(deadline) {
-		aus, _, last, _ := r.snapshot()
-		if aus > start && first.IsZero() {
-			first = last
-		}
-		if aus >= start+n {
-			return first
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	r.t.Fatalf("fewer than %d access units within %v", n, timeout)
-	return time.Time{}
+	return rtsptest.WaitPictures(r.t, r.player, n, timeout)
 }
 
+// close ends the player first: its callback uses the decoder.
 func (r *reader) close() {
-	r.client.Close()
+	if r.player != nil {
+		r.player.Close()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.dec != nil {

@@ -4,25 +4,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bluenviron/gortsplib/v5"
-	"github.com/bluenviron/gortsplib/v5/pkg/base"
-	"github.com/bluenviron/gortsplib/v5/pkg/description"
-	"github.com/bluenviron/gortsplib/v5/pkg/format"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
-	"github.com/pion/rtp"
 
 	"github.com/camgate/camgate/rtsp"
-	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/rtsp/fakecam"
+	"github.com/camgate/camgate/rtsp/rtspclient"
 )
 
 // TestUDPAllTheWay pulls the camera over UDP and serves a reader over UDP.
 func TestUDPAllTheWay(t *testing.T) {
-	cam, err := rtsptest.Start(rtsptest.Config{Clip: loadClip(t, "reschange.h264"), UDP: true, Audio: true})
+	cam, err := fakecam.Start(fakecam.Config{Clip: loadClip(t, "reschange.h264"), UDP: true, Audio: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cam.Close()
-	rtpAddr, rtcpAddr, err := rtsptest.FreeUDPPorts()
+	rtpAddr, rtcpAddr, err := fakecam.FreeUDPPorts()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,36 +33,19 @@ func TestUDPAllTheWay(t *testing.T) {
 	waitState(t, g.Camera("c"), StateReady, 10*time.Second)
 
 	for _, path := range []string{"c/main", "c/sub"} {
-		u, _ := base.ParseURL(g.Server().URL(path))
-		udp := gortsplib.ProtocolUDP
-		cl := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &udp}
-		if err := cl.Start(); err != nil {
-			t.Fatal(err)
-		}
-		desc, _, err := cl.Describe(u)
+		cl, err := rtspclient.Play(rtspclient.Config{URL: g.Server().URL(path), UDP: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := cl.SetupAll(desc.BaseURL, desc.Medias); err != nil {
-			t.Fatal(err)
+		deadline := time.Now().Add(5 * time.Second)
+		for cl.Stats().Packets == 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
 		}
-		got := make(chan struct{}, 1)
-		cl.OnPacketRTPAny(func(_ *description.Media, _ format.Format, _ *rtp.Packet) {
-			select {
-			case got <- struct{}{}:
-			default:
-			}
-		})
-		if _, err := cl.Play(nil); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case <-got:
-		case <-time.After(5 * time.Second):
+		if cl.Stats().Packets == 0 {
 			t.Errorf("%s: no RTP over UDP within 5 s", path)
 		}
-		if tr := cl.Transport(); tr.Session == nil || tr.Session.Protocol != gortsplib.ProtocolUDP {
-			t.Errorf("%s: transport %+v, want UDP", path, tr.Session)
+		if !cl.Session().UDP {
+			t.Errorf("%s: transport %+v, want UDP", path, cl.Session())
 		}
 		cl.Close()
 	}
@@ -88,15 +67,9 @@ func TestReaderCredentials(t *testing.T) {
 	withCreds := "rtsp://viewer:s3cret@" + plain[len("rtsp://"):]
 	wrong := "rtsp://viewer:nope@" + plain[len("rtsp://"):]
 	for url, wantOK := range map[string]bool{plain: false, wrong: false, withCreds: true} {
-		u, _ := base.ParseURL(url)
-		cl := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host}
-		if err := cl.Start(); err != nil {
-			t.Fatal(err)
-		}
-		_, res, err := cl.Describe(u)
-		cl.Close()
+		_, err := rtspclient.Describe(url)
 		if ok := err == nil; ok != wantOK {
-			t.Errorf("%s: describe error %v (response %v), want success %v", rtsp.Redact(url), err, res, wantOK)
+			t.Errorf("%s: describe error %v, want success %v", rtsp.Redact(url), err, wantOK)
 		}
 	}
 	// The server's own URL must carry no credentials.
@@ -138,20 +111,14 @@ func TestTranscodedSDPAnnouncesParameterSets(t *testing.T) {
 		GridConfig{Name: "wall", Cameras: []string{"c"}})
 	waitState(t, g.Camera("c"), StateReady, 10*time.Second)
 	for path, size := range map[string][2]int{"c/sub": {640, 360}, "grid/wall": {1280, 720}} {
-		u, _ := base.ParseURL(g.Server().URL(path))
-		cl := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host}
-		if err := cl.Start(); err != nil {
-			t.Fatal(err)
-		}
-		desc, _, err := cl.Describe(u)
-		cl.Close()
+		desc, err := rtspclient.Describe(g.Server().URL(path))
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		var h *format.H264
-		if len(desc.Medias) != 1 || !desc.Medias[0].FindFormat(&h) {
+		if len(desc.Medias) != 1 || desc.Medias[0].Codec != rtspclient.H264 {
 			t.Fatalf("%s: no H.264 in the SDP: %+v", path, desc.Medias)
 		}
+		h := desc.Medias[0]
 		if len(h.SPS) == 0 || len(h.PPS) == 0 {
 			t.Fatalf("%s: SDP without sprop-parameter-sets", path)
 		}

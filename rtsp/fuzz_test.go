@@ -16,7 +16,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/camgate/camgate/codec"
-	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/stream"
 )
 
@@ -26,7 +26,7 @@ import (
 // real access units of the test clips.
 func FuzzDepacketize(f *testing.F) {
 	for i, name := range []string{"reschange.h264", "cam720p25.hevc"} {
-		clip, err := rtsptest.LoadClip("../testdata/" + name)
+		clip, err := fakecam.LoadClip("../testdata/" + name)
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/camgate/camgate/codec"
+	"github.com/camgate/camgate/rtsp/fakecam"
+	"github.com/camgate/camgate/rtsp/rtspclient"
 	"github.com/camgate/camgate/rtsp/rtsptest"
 	"github.com/camgate/camgate/stream"
 )
@@ -23,7 +25,7 @@ import (
 // transcoded output is, until the test ends.
 func liveServer(t *testing.T, cfg ServerConfig) (*Server, string) {
 	t.Helper()
-	clip, err := rtsptest.LoadClip("../testdata/reschange.h264")
+	clip, err := fakecam.LoadClip("../testdata/reschange.h264")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +66,11 @@ func liveServer(t *testing.T, cfg ServerConfig) (*Server, string) {
 }
 
 // flowing checks that the reader gets packets during d.
-func flowing(t *testing.T, r *rtsptest.Reader, what string, d time.Duration) {
+func flowing(t *testing.T, r *rtspclient.Player, what string, d time.Duration) {
 	t.Helper()
-	before := r.Packets()
+	before := r.Stats().Packets
 	time.Sleep(d)
-	if got := r.Packets() - before; got < int(d/(40*time.Millisecond))/2 {
+	if got := r.Stats().Packets - before; got < int(d/(40*time.Millisecond))/2 {
 		t.Errorf("%s: a well-behaved reader got only %d packets in %v", what, got, d)
 	}
 }

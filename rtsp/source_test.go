@@ -13,19 +13,19 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/camgate/camgate/codec"
-	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/stream"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func startCamera(t *testing.T, clip string, audio bool) *rtsptest.Camera {
+func startCamera(t *testing.T, clip string, audio bool) *fakecam.Camera {
 	t.Helper()
-	c, err := rtsptest.LoadClip("../testdata/" + clip)
+	c, err := fakecam.LoadClip("../testdata/" + clip)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cam, err := rtsptest.Start(rtsptest.Config{Clip: c, Audio: audio})
+	cam, err := fakecam.Start(fakecam.Config{Clip: c, Audio: audio})
 	if err != nil {
 		t.Fatal(err)
 	}

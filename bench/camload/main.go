@@ -28,6 +28,7 @@ import (
 	"github.com/camgate/camgate/internal/procstat"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/rtsp/rtspclient"
 	"github.com/camgate/camgate/transcode"
 )
 
@@ -167,7 +168,7 @@ func runChild(n int, clipPath string, port int, gateway string) error {
 	}
 	defer stop()
 	for i := 0; i < n; i++ {
-		c, err := bench.Play(fmt.Sprintf("rtsp://%s/cam%d/sub", gateway, i+1))
+		c, err := rtspclient.Play(rtspclient.Config{URL: fmt.Sprintf("rtsp://%s/cam%d/sub", gateway, i+1), Retry: 10 * time.Second})
 		if err != nil {
 			return err
 		}

@@ -34,6 +34,7 @@ import (
 	"github.com/camgate/camgate/bench"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/rtsp/rtspclient"
 	"github.com/camgate/camgate/transcode"
 )
 
@@ -277,7 +278,7 @@ func runChild(n int, clip string, port int, gateway string) error {
 			urls = append(urls, fmt.Sprintf("rtsp://%s/cam%d/sub", gateway, i+1))
 		}
 		for _, u := range urls {
-			c, err := bench.Play(u)
+			c, err := rtspclient.Play(rtspclient.Config{URL: u, Retry: 10 * time.Second}) // retried while the gateway is not ready
 			if err != nil {
 				return err
 			}

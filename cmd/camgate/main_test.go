@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/camgate/camgate/pipeline"
-	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/rtsp/fakecam"
 )
 
 func TestVersion(t *testing.T) {
@@ -212,13 +212,13 @@ cameras:
 // TestSIGHUPReloadsOnlyWhatChanged: a camera added to the file appears after
 // SIGHUP, and the camera already running is not reconnected.
 func TestSIGHUPReloadsOnlyWhatChanged(t *testing.T) {
-	var fakes []*rtsptest.Camera
+	var fakes []*fakecam.Camera
 	for i := 0; i < 2; i++ {
 		clip, err := pipeline.DemoClip(320, 180, 25, 2, 10, 100*i)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := rtsptest.Start(rtsptest.Config{Clip: clip})
+		f, err := fakecam.Start(fakecam.Config{Clip: clip})
 		if err != nil {
 			t.Fatal(err)
 		}

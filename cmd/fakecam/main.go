@@ -19,7 +19,7 @@ import (
 	"syscall"
 
 	"github.com/camgate/camgate/pipeline"
-	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/transcode"
 )
 
@@ -51,16 +51,16 @@ func run(listen string, n int, clipPath string, fps int, audio bool) error {
 		return fmt.Errorf("-listen %q: bad port", listen)
 	}
 	transcode.SetLogHandler(transcode.LogError, nil)
-	var cams []*rtsptest.Camera
+	var cams []*fakecam.Camera
 	defer func() {
 		for _, c := range cams {
 			c.Close()
 		}
 	}()
 	for i := 0; i < n; i++ {
-		var clip rtsptest.Clip
+		var clip fakecam.Clip
 		if clipPath != "" {
-			clip, err = rtsptest.LoadClip(clipPath)
+			clip, err = fakecam.LoadClip(clipPath)
 		} else {
 			clip, err = pipeline.DemoClip(1280, 720, fps, 8, 0, i*360/n+30)
 		}
@@ -68,7 +68,7 @@ func run(listen string, n int, clipPath string, fps int, audio bool) error {
 			return err
 		}
 		addr := net.JoinHostPort(host, strconv.Itoa(port+i))
-		c, err := rtsptest.Start(rtsptest.Config{Clip: clip, Path: fmt.Sprintf("cam%d", i+1), Address: addr, FPS: fps, Audio: audio})
+		c, err := fakecam.Start(fakecam.Config{Clip: clip, Path: fmt.Sprintf("cam%d", i+1), Address: addr, FPS: fps, Audio: audio})
 		if err != nil {
 			return err
 		}

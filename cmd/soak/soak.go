@@ -6,14 +6,13 @@ import (
 	"math/rand"
 	"os"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
-	"github.com/camgate/camgate/rtsp/rtsptest"
+	"github.com/camgate/camgate/rtsp/fakecam"
 )
 
 // config is one soak run.
@@ -39,11 +38,11 @@ const (
 )
 
 type camState struct {
-	fake    *rtsptest.Camera
+	fake    *fakecam.Camera
 	cfg     pipeline.CameraConfig
-	sub     *reader
-	main    *reader
-	clips   *[2]rtsptest.Clip
+	sub     reader
+	main    reader
+	clips   *[2]fakecam.Clip
 	clipB   bool
 	active  *fault // the fault in progress or not yet recovered, if any
 	endAt   time.Time
@@ -60,185 +59,329 @@ type result struct {
 	points            []point
 }
 
+// run starts the cameras, the gateway and a reader of every output, injects
+// faults until cfg.Duration is over and every camera has recovered, and
+// returns what it measured.
 func run(cfg config, out io.Writer) (*result, error) {
 	rng := rand.New(rand.NewSource(cfg.Seed))
 	fmt.Fprintf(out, "soak: %d cameras, %v, a fault every %v, seed %d (repeat with -seed %d)\n", cfg.Cameras, cfg.Duration, cfg.Interval, cfg.Seed, cfg.Seed)
 
-	clipA, err := pipeline.DemoClip(320, 180, 25, 2, 10, 40)
+	clips, err := makeClips()
 	if err != nil {
 		return nil, err
 	}
-	clipB, err := pipeline.DemoClip(240, 136, 25, 2, 10, 220)
-	if err != nil {
-		return nil, err
-	}
-	clips := [2]rtsptest.Clip{clipA, clipB}
 	res := &result{start: sample()}
-	cams := make([]*camState, cfg.Cameras)
-	var names []string
-	var camCfgs []pipeline.CameraConfig
-	sub := pipeline.OutputConfig{Enabled: true, Width: 160, Height: 96, FPS: 10}
-	sub.Encoder.Preset, sub.Encoder.Bitrate = "ultrafast", 150_000
-	for i := range cams {
-		fake, err := rtsptest.Start(rtsptest.Config{Clip: clipA, Path: fmt.Sprintf("cam%02d", i+1)})
-		if err != nil {
-			return nil, err
-		}
-		defer fake.Close()
-		c := pipeline.CameraConfig{
-			Name: fmt.Sprintf("cam%02d", i+1), URL: fake.URL(), StallTimeout: cfg.Stall,
-			Backoff: pipeline.Backoff{Min: 200 * time.Millisecond, Max: cfg.BackoffMax}, Sub: sub,
-		}
-		cams[i] = &camState{fake: fake, cfg: c, clips: &clips}
-		names = append(names, c.Name)
-		camCfgs = append(camCfgs, c)
+	cams, err := startCameras(cfg, &clips)
+	if err != nil {
+		return nil, err
 	}
-	grid := pipeline.GridConfig{Name: "all", Cameras: names, Output: pipeline.OutputConfig{Enabled: true, Width: 640, Height: 360, FPS: 10}}
-	grid.Output.Encoder.Preset, grid.Output.Encoder.Bitrate = "ultrafast", 600_000
-	full := pipeline.Config{RTSP: rtsp.ServerConfig{Address: "127.0.0.1:0"}, Cameras: camCfgs, Grids: []pipeline.GridConfig{grid}}
-	gw, err := pipeline.StartGateway(full, zerolog.Nop())
+	defer closeCameras(cams)
+	gw, full, err := startGateway(cams)
 	if err != nil {
 		return nil, err
 	}
 	defer gw.Close()
-
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var readers []*reader
-	for _, c := range cams {
-		c.sub = &reader{url: gw.Server().URL(c.cfg.Name + "/sub")}
-		c.main = &reader{url: gw.Server().URL(c.cfg.Name + "/main")}
-		readers = append(readers, c.sub, c.main)
+	readers, gridReader, err := startReaders(cams, gw)
+	defer closeReaders(readers)
+	if err != nil {
+		return nil, err
 	}
-	gridReader := &reader{url: gw.Server().URL("grid/all")}
-	readers = append(readers, gridReader)
-	for _, r := range readers {
-		wg.Add(1)
-		go r.run(stop, &wg)
-	}
-	defer func() {
-		close(stop)
-		wg.Wait()
-	}()
 
 	// Everything up before the first fault.
 	if err := waitAll(cams, 30*time.Second); err != nil {
 		return nil, err
 	}
-
-	var csv io.Writer
+	s := &soak{cfg: cfg, out: out, rng: rng, cams: cams, gw: gw, full: full, gridReader: gridReader, res: res}
 	if cfg.CSV != "" {
-		f, err := os.Create(cfg.CSV)
+		csv, err := createCSV(cfg.CSV)
 		if err != nil {
 			return nil, err
 		}
-		defer f.Close()
-		csv = f
-		fmt.Fprintln(csv, "seconds,fds,goroutines,threads,rss_kb,heap_kb,faults,sub_frames,grid_frames")
+		defer csv.Close()
+		s.csv = csv
 	}
+	s.injectUntilDone()
 
-	begin := time.Now()
-	bound := cfg.Stall + cfg.BackoffMax + 2*time.Second
-	nextFault := begin
-	nextSample := begin
-	nextProgress := begin.Add(5 * time.Second)
-	warmDone := false
-	coolFrom := begin.Add(cfg.Duration - 10*time.Second)
+	time.Sleep(3 * time.Second)
+	res.end = sample()
+	totals(res, cams, readers, gridReader)
+	if cfg.SVG != "" {
+		if err := drawChart(cfg, res); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// makeClips renders the two clips the cameras switch between: the second
+// one is smaller, for the resolution faults.
+func makeClips() ([2]fakecam.Clip, error) {
+	clipA, err := pipeline.DemoClip(320, 180, 25, 2, 10, 40)
+	if err != nil {
+		return [2]fakecam.Clip{}, err
+	}
+	clipB, err := pipeline.DemoClip(240, 136, 25, 2, 10, 220)
+	if err != nil {
+		return [2]fakecam.Clip{}, err
+	}
+	return [2]fakecam.Clip{clipA, clipB}, nil
+}
+
+// startCameras starts cfg.Cameras fake cameras playing the first clip, each
+// with the configuration that pulls it.
+func startCameras(cfg config, clips *[2]fakecam.Clip) ([]*camState, error) {
+	sub := pipeline.OutputConfig{Enabled: true, Width: 160, Height: 96, FPS: 10}
+	sub.Encoder.Preset, sub.Encoder.Bitrate = "ultrafast", 150_000
+	var cams []*camState
+	for i := 0; i < cfg.Cameras; i++ {
+		fake, err := fakecam.Start(fakecam.Config{Clip: clips[0], Path: fmt.Sprintf("cam%02d", i+1)})
+		if err != nil {
+			closeCameras(cams)
+			return nil, err
+		}
+		c := pipeline.CameraConfig{
+			Name: fmt.Sprintf("cam%02d", i+1), URL: fake.URL(), StallTimeout: cfg.Stall,
+			Backoff: pipeline.Backoff{Min: 200 * time.Millisecond, Max: cfg.BackoffMax}, Sub: sub,
+		}
+		cams = append(cams, &camState{fake: fake, cfg: c, clips: clips})
+	}
+	return cams, nil
+}
+
+func closeCameras(cams []*camState) {
+	for i := len(cams) - 1; i >= 0; i-- {
+		cams[i].fake.Close()
+	}
+}
+
+// startGateway starts a gateway that pulls every camera and has a grid of
+// all of them; full is its configuration, which reconfiguration faults
+// apply again.
+func startGateway(cams []*camState) (gw *pipeline.Gateway, full pipeline.Config, err error) {
+	var names []string
+	var camCfgs []pipeline.CameraConfig
+	for _, c := range cams {
+		names = append(names, c.cfg.Name)
+		camCfgs = append(camCfgs, c.cfg)
+	}
+	grid := pipeline.GridConfig{Name: "all", Cameras: names, Output: pipeline.OutputConfig{Enabled: true, Width: 640, Height: 360, FPS: 10}}
+	grid.Output.Encoder.Preset, grid.Output.Encoder.Bitrate = "ultrafast", 600_000
+	full = pipeline.Config{RTSP: rtsp.ServerConfig{Address: "127.0.0.1:0"}, Cameras: camCfgs, Grids: []pipeline.GridConfig{grid}}
+	gw, err = pipeline.StartGateway(full, zerolog.Nop())
+	return gw, full, err
+}
+
+// startReaders plays every camera's sub and main stream and the grid, for
+// the whole soak. The grid's reader is the last of readers.
+func startReaders(cams []*camState, gw *pipeline.Gateway) (readers []reader, grid reader, err error) {
+	start := func(path string) (reader, error) {
+		r, err := startReader(gw.Server().URL(path))
+		if err == nil {
+			readers = append(readers, r)
+		}
+		return r, err
+	}
+	for _, c := range cams {
+		if c.sub, err = start(c.cfg.Name + "/sub"); err != nil {
+			return readers, grid, err
+		}
+		if c.main, err = start(c.cfg.Name + "/main"); err != nil {
+			return readers, grid, err
+		}
+	}
+	grid, err = start("grid/all")
+	return readers, grid, err
+}
+
+func closeReaders(readers []reader) {
+	for _, r := range readers {
+		r.Close()
+	}
+}
+
+// createCSV creates the CSV file of samples, with its header.
+func createCSV(path string) (*os.File, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(f, "seconds,fds,goroutines,threads,rss_kb,heap_kb,faults,sub_frames,grid_frames")
+	return f, nil
+}
+
+// soak is the state of the fault loop.
+type soak struct {
+	cfg        config
+	out        io.Writer
+	csv        io.Writer // nil: no CSV
+	rng        *rand.Rand
+	cams       []*camState
+	gw         *pipeline.Gateway
+	full       pipeline.Config
+	gridReader reader
+	res        *result
+
+	begin        time.Time
+	bound        time.Duration // a fault's cause removed, its camera must show a picture within this
+	nextFault    time.Time
+	nextSample   time.Time
+	nextProgress time.Time
+	warmDone     bool
+	coolFrom     time.Time // no new faults from here on
+}
+
+// injectUntilDone runs the fault loop, every 50 ms, until the run is over
+// and every camera has recovered, or the cameras failed to.
+func (s *soak) injectUntilDone() {
+	s.begin = time.Now()
+	s.bound = s.cfg.Stall + s.cfg.BackoffMax + 2*time.Second
+	s.nextFault = s.begin
+	s.nextSample = s.begin
+	s.nextProgress = s.begin.Add(5 * time.Second)
+	s.coolFrom = s.begin.Add(s.cfg.Duration - 10*time.Second)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for now := range tick.C {
-		// Ends of faults: remove the cause.
-		for _, c := range cams {
-			f := c.active
-			if f == nil || !f.end.IsZero() || now.Before(c.endAt) {
-				continue
-			}
-			switch f.kind {
-			case faultStall:
-				c.fake.Stall(false)
-			case faultGarbage:
-				c.fake.Garbage(false)
-			case faultSlow:
-				c.fake.Slow(false)
-			}
-			f.end = now
-			f.baseline, _, _ = c.sub.stats()
-		}
-		// Recoveries: a new picture on the camera's sub stream.
-		for _, c := range cams {
-			f := c.active
-			if f == nil || f.end.IsZero() {
-				continue
-			}
-			if frames, _, _ := c.sub.stats(); frames > f.baseline {
-				f.recovery, f.recovered = now.Sub(f.end), true
-				c.active = nil
-				c.gapOpen = false
-				continue
-			}
-			if now.Sub(f.end) > bound {
-				res.failures = append(res.failures, fmt.Sprintf("%s at %v: no picture %v after it ended", f, f.start.Sub(begin).Round(time.Second), bound))
-				c.active = nil
-			}
-		}
-		// Gaps: a camera without fault whose pictures stop.
-		for _, c := range cams {
-			if c.active != nil {
-				continue
-			}
-			if _, last, _ := c.sub.stats(); now.Sub(last) > time.Second && !c.gapOpen {
-				c.gapOpen = true
-				res.gaps++
-			} else if now.Sub(last) <= time.Second {
-				c.gapOpen = false
-			}
-		}
-		// New faults, until the warm-up pause and the cool-down.
-		quiet := (!warmDone && now.Sub(begin) > cfg.Warmup) || now.After(coolFrom)
-		if !quiet && now.After(nextFault) {
-			nextFault = now.Add(cfg.Interval)
-			inject(rng, cams, gw, full, now, res)
-		}
-		if !warmDone && now.Sub(begin) > cfg.Warmup && allRecovered(cams) {
-			time.Sleep(3 * time.Second)
-			res.warm = sample()
-			warmDone = true
-			fmt.Fprintf(out, "after warm-up: %s\n", fmtRes(res.warm))
-		}
-		if now.After(nextSample) {
-			nextSample = nextSample.Add(time.Second)
-			s := sample()
-			res.points = append(res.points, point{now.Sub(begin).Seconds(), s})
-			if csv != nil {
-				var subs uint64
-				for _, c := range cams {
-					n, _, _ := c.sub.stats()
-					subs += n
-				}
-				g, _, _ := gridReader.stats()
-				fmt.Fprintf(csv, "%.0f,%d,%d,%d,%d,%d,%d,%d,%d\n", now.Sub(begin).Seconds(), s.FDs, s.Goroutines, s.Threads, s.RSSKB, s.HeapKB, len(res.faults), subs, g)
-			}
-		}
-		if now.After(nextProgress) {
-			nextProgress = nextProgress.Add(5 * time.Second)
-			recovered := 0
-			for _, f := range res.faults {
-				if f.recovered {
-					recovered++
-				}
-			}
-			fmt.Fprintf(out, "%4.0fs  faults %4d  recovered %4d  failed %d  %s\n", now.Sub(begin).Seconds(), len(res.faults), recovered, len(res.failures), fmtRes(sample()))
-		}
-		if now.Sub(begin) > cfg.Duration && allRecovered(cams) {
-			break
-		}
-		if now.Sub(begin) > cfg.Duration+bound+5*time.Second {
-			res.failures = append(res.failures, "cameras still not recovered at the end")
-			break
+		s.endFaults(now)
+		s.checkRecoveries(now)
+		s.countGaps(now)
+		s.maybeInject(now)
+		s.maybeSampleWarm(now)
+		s.maybeSample(now)
+		s.maybeProgress(now)
+		if s.over(now) {
+			return
 		}
 	}
-	time.Sleep(3 * time.Second)
-	res.end = sample()
+}
+
+// endFaults removes the cause of the faults whose time is up.
+func (s *soak) endFaults(now time.Time) {
+	for _, c := range s.cams {
+		f := c.active
+		if f == nil || !f.end.IsZero() || now.Before(c.endAt) {
+			continue
+		}
+		switch f.kind {
+		case faultStall:
+			c.fake.Stall(false)
+		case faultGarbage:
+			c.fake.Garbage(false)
+		case faultSlow:
+			c.fake.Slow(false)
+		}
+		f.end = now
+		f.baseline, _, _ = c.sub.stats()
+	}
+}
+
+// checkRecoveries ends the faults whose camera shows a new picture on its sub
+// stream, and fails those that take longer than s.bound.
+func (s *soak) checkRecoveries(now time.Time) {
+	for _, c := range s.cams {
+		f := c.active
+		if f == nil || f.end.IsZero() {
+			continue
+		}
+		if frames, _, _ := c.sub.stats(); frames > f.baseline {
+			f.recovery, f.recovered = now.Sub(f.end), true
+			c.active = nil
+			c.gapOpen = false
+			continue
+		}
+		if now.Sub(f.end) > s.bound {
+			s.res.failures = append(s.res.failures, fmt.Sprintf("%s at %v: no picture %v after it ended", f, f.start.Sub(s.begin).Round(time.Second), s.bound))
+			c.active = nil
+		}
+	}
+}
+
+// countGaps counts the cameras without a fault whose pictures stop for over
+// a second.
+func (s *soak) countGaps(now time.Time) {
+	for _, c := range s.cams {
+		if c.active != nil {
+			continue
+		}
+		if _, last, _ := c.sub.stats(); now.Sub(last) > time.Second && !c.gapOpen {
+			c.gapOpen = true
+			s.res.gaps++
+		} else if now.Sub(last) <= time.Second {
+			c.gapOpen = false
+		}
+	}
+}
+
+// maybeInject starts a fault every interval, except in the pause after the
+// warm-up and in the cool-down.
+func (s *soak) maybeInject(now time.Time) {
+	quiet := (!s.warmDone && now.Sub(s.begin) > s.cfg.Warmup) || now.After(s.coolFrom)
+	if !quiet && now.After(s.nextFault) {
+		s.nextFault = now.Add(s.cfg.Interval)
+		inject(s.rng, s.cams, s.gw, s.full, now, s.res)
+	}
+}
+
+// maybeSampleWarm takes the reference sample of resources once the warm-up
+// is over and every camera has recovered.
+func (s *soak) maybeSampleWarm(now time.Time) {
+	if !s.warmDone && now.Sub(s.begin) > s.cfg.Warmup && allRecovered(s.cams) {
+		time.Sleep(3 * time.Second)
+		s.res.warm = sample()
+		s.warmDone = true
+		fmt.Fprintf(s.out, "after warm-up: %s\n", fmtRes(s.res.warm))
+	}
+}
+
+// maybeSample samples the resources every second, for the chart and the CSV.
+func (s *soak) maybeSample(now time.Time) {
+	if !now.After(s.nextSample) {
+		return
+	}
+	s.nextSample = s.nextSample.Add(time.Second)
+	smp := sample()
+	s.res.points = append(s.res.points, point{now.Sub(s.begin).Seconds(), smp})
+	if s.csv != nil {
+		var subs uint64
+		for _, c := range s.cams {
+			n, _, _ := c.sub.stats()
+			subs += n
+		}
+		g, _, _ := s.gridReader.stats()
+		fmt.Fprintf(s.csv, "%.0f,%d,%d,%d,%d,%d,%d,%d,%d\n", now.Sub(s.begin).Seconds(), smp.FDs, smp.Goroutines, smp.Threads, smp.RSSKB, smp.HeapKB, len(s.res.faults), subs, g)
+	}
+}
+
+// maybeProgress prints a line every 5 s.
+func (s *soak) maybeProgress(now time.Time) {
+	if !now.After(s.nextProgress) {
+		return
+	}
+	s.nextProgress = s.nextProgress.Add(5 * time.Second)
+	recovered := 0
+	for _, f := range s.res.faults {
+		if f.recovered {
+			recovered++
+		}
+	}
+	fmt.Fprintf(s.out, "%4.0fs  faults %4d  recovered %4d  failed %d  %s\n", now.Sub(s.begin).Seconds(), len(s.res.faults), recovered, len(s.res.failures), fmtRes(sample()))
+}
+
+// over tells whether the run is over: its duration passed and every camera
+// recovered, or some did not recover in time.
+func (s *soak) over(now time.Time) bool {
+	if now.Sub(s.begin) > s.cfg.Duration && allRecovered(s.cams) {
+		return true
+	}
+	if now.Sub(s.begin) > s.cfg.Duration+s.bound+5*time.Second {
+		s.res.failures = append(s.res.failures, "cameras still not recovered at the end")
+		return true
+	}
+	return false
+}
+
+// totals adds up what the readers saw.
+func totals(res *result, cams []*camState, readers []reader, gridReader reader) {
 	for _, r := range readers {
 		_, _, b := r.stats()
 		res.backwards += b
@@ -248,18 +391,17 @@ func run(cfg config, out io.Writer) (*result, error) {
 		res.subFrames += n
 	}
 	res.gridFr, _, _ = gridReader.stats()
-	if cfg.SVG != "" {
-		f, err := os.Create(cfg.SVG)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		title := fmt.Sprintf("camgate soak: %d cameras, %d faults, %v (seed %d)", cfg.Cameras, len(res.faults), cfg.Duration, cfg.Seed)
-		if err := writeSVG(f, res.points, title); err != nil {
-			return nil, err
-		}
+}
+
+// drawChart writes the chart of the samples to cfg.SVG.
+func drawChart(cfg config, res *result) error {
+	f, err := os.Create(cfg.SVG)
+	if err != nil {
+		return err
 	}
-	return res, nil
+	defer f.Close()
+	title := fmt.Sprintf("camgate soak: %d cameras, %d faults, %v (seed %d)", cfg.Cameras, len(res.faults), cfg.Duration, cfg.Seed)
+	return writeSVG(f, res.points, title)
 }
 
 func waitAll(cams []*camState, timeout time.Duration) error {
@@ -321,8 +463,8 @@ func inject(rng *rand.Rand, cams []*camState, gw *pipeline.Gateway, full pipelin
 			c.fake.SetClip(c.clips[0])
 		}
 	case faultReaders:
-		c.sub.drop()
-		c.main.drop()
+		c.sub.Drop()
+		c.main.Drop()
 	case faultReconfigure:
 		without := full
 		without.Cameras = nil

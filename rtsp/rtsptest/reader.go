@@ -1,59 +1,51 @@
+// Package rtsptest holds the RTSP helpers of tests: rtspclient's viewer,
+// started and closed with the test. Only tests import it. The fake camera is
+// rtsp/fakecam.
 package rtsptest
 
 import (
-	"sync"
 	"testing"
+	"time"
 
-	"github.com/bluenviron/gortsplib/v5"
-	"github.com/bluenviron/gortsplib/v5/pkg/base"
-	"github.com/bluenviron/gortsplib/v5/pkg/description"
-	"github.com/bluenviron/gortsplib/v5/pkg/format"
-	"github.com/pion/rtp"
+	"github.com/camgate/camgate/rtsp/rtspclient"
 )
 
-// Reader plays every media of a stream over TCP and counts the RTP packets
-// it gets: the smallest client a test needs to tell that a stream flows.
-type Reader struct {
-	c  *gortsplib.Client
-	mu sync.Mutex
-	n  int
-}
-
-// Play starts a Reader on url. It fails the test if the stream cannot be
-// played, and is closed when the test ends.
-func Play(t testing.TB, url string) *Reader {
+// Play plays url over TCP until the test ends. It fails the test if the
+// stream cannot be played.
+func Play(t testing.TB, url string) *rtspclient.Player {
 	t.Helper()
-	u, err := base.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tcp := gortsplib.ProtocolTCP
-	r := &Reader{c: &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp}}
-	if err := r.c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(r.c.Close)
-	desc, _, err := r.c.Describe(u)
-	if err != nil {
-		t.Fatalf("play %s: DESCRIBE: %v", url, err)
-	}
-	if err := r.c.SetupAll(desc.BaseURL, desc.Medias); err != nil {
-		t.Fatalf("play %s: SETUP: %v", url, err)
-	}
-	r.c.OnPacketRTPAny(func(*description.Media, format.Format, *rtp.Packet) {
-		r.mu.Lock()
-		r.n++
-		r.mu.Unlock()
-	})
-	if _, err := r.c.Play(nil); err != nil {
-		t.Fatalf("play %s: PLAY: %v", url, err)
-	}
-	return r
+	return PlayConfig(t, rtspclient.Config{URL: url})
 }
 
-// Packets returns the number of RTP packets received so far.
-func (r *Reader) Packets() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.n
+// PlayConfig plays cfg.URL as cfg says until the test ends. It fails the
+// test if the stream cannot be played.
+func PlayConfig(t testing.TB, cfg rtspclient.Config) *rtspclient.Player {
+	t.Helper()
+	p, err := rtspclient.Play(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// WaitPictures waits until n more pictures arrived at p after the call, and
+// returns when the first of them came; it fails the test after timeout.
+func WaitPictures(t testing.TB, p *rtspclient.Player, n int, timeout time.Duration) time.Time {
+	t.Helper()
+	start := p.Stats().Pictures
+	deadline := time.Now().Add(timeout)
+	var first time.Time
+	for time.Now().Before(deadline) {
+		st := p.Stats()
+		if st.Pictures > start && first.IsZero() {
+			first = st.Last
+		}
+		if st.Pictures >= start+n {
+			return first
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("fewer than %d access units within %v", n, timeout)
+	return time.Time{}
 }

@@ -1,8 +1,10 @@
-// Package rtsptest provides a fake IP camera: an RTSP server that plays a clip
-// in real time, in a loop, and can be told to misbehave the way real cameras
-// do (reboot, stall, send garbage, change resolution, slow down). Tests,
-// benchmarks, the soak harness and camgate's demo use it.
-package rtsptest
+// Package fakecam is a fake IP camera: an RTSP server that plays a clip in
+// real time, in a loop, and can be told to misbehave the way real cameras do
+// (reboot, stall, send garbage, change resolution, slow down, freeze its
+// clock). It is a product feature, not test code: camgate's built-in demo and
+// the fakecam command serve it, and tests, benchmarks and the soak harness use
+// it as their camera.
+package fakecam
 
 import (
 	"errors"
@@ -81,7 +83,7 @@ type Camera struct {
 // Start starts the camera.
 func Start(cfg Config) (*Camera, error) {
 	if len(cfg.Clip.AccessUnits) == 0 {
-		return nil, errors.New("rtsptest: empty clip")
+		return nil, errors.New("fakecam: empty clip")
 	}
 	if cfg.Path == "" {
 		cfg.Path = "stream"
@@ -132,7 +134,7 @@ func (c *Camera) up() error {
 		},
 	}
 	if err := srv.Start(); err != nil {
-		return fmt.Errorf("rtsptest: listen on %s: %w", c.addr, err)
+		return fmt.Errorf("fakecam: listen on %s: %w", c.addr, err)
 	}
 	c.srv = srv
 	if err := c.newStreamLocked(); err != nil {
@@ -185,7 +187,7 @@ func (c *Camera) newStreamLocked() error {
 	}
 	st := &gortsplib.ServerStream{Server: c.srv, Desc: desc}
 	if err := st.Initialize(); err != nil {
-		return fmt.Errorf("rtsptest: stream: %w", err)
+		return fmt.Errorf("fakecam: stream: %w", err)
 	}
 	if c.stream != nil {
 		c.stream.Close()
@@ -219,7 +221,7 @@ func FreeUDPPorts() (rtpAddr, rtcpAddr string, err error) {
 			return fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", port+1), nil
 		}
 	}
-	return "", "", errors.New("rtsptest: no free UDP port pair")
+	return "", "", errors.New("fakecam: no free UDP port pair")
 }
 
 // Reboot drops every session and refuses connections for d, then comes back
