@@ -472,7 +472,7 @@ func buildOutput(base OutputConfig, layers ...*fileOutput) (OutputConfig, error)
 	if err := errors.Join(errs...); err != nil {
 		return o, err
 	}
-	return o, o.validate()
+	return o, o.Validate()
 }
 
 // lineOf returns the line of key in mapping node (of the node itself for ""
