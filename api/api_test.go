@@ -19,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
+	"github.com/camgate/camgate/conf"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp/rtsptest"
 	"github.com/camgate/camgate/transcode"
@@ -70,7 +71,7 @@ type fixture struct {
 	fakes []*rtsptest.Camera
 	gw    *pipeline.Gateway
 	srv   *Server
-	doc   *pipeline.ConfigDoc
+	doc   *conf.Document
 	path  string
 	base  string
 	logs  *syncBuffer
@@ -98,7 +99,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	var err error
-	if fx.doc, err = pipeline.LoadConfigDoc(fx.path); err != nil {
+	if fx.doc, err = conf.LoadDocument(fx.path); err != nil {
 		t.Fatal(err)
 	}
 	f, err := fx.doc.Parse()
@@ -376,7 +377,7 @@ func TestLiveReconfiguration(t *testing.T) {
 	if !strings.Contains(s, "# cameras of the test") || !strings.Contains(s, "# camera 0") || !strings.Contains(s, "cam3:") || strings.Contains(s, "cam2:") {
 		t.Errorf("saved file:\n%s", s)
 	}
-	if f, err := pipeline.LoadFile(fx.path); err != nil || len(f.Cameras) != 3 {
+	if f, err := conf.Load(fx.path); err != nil || len(f.Cameras) != 3 {
 		t.Errorf("saved file does not load back: %v", err)
 	}
 	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(fx.path), ".camgate.yml.*"))

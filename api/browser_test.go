@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/camgate/camgate/conf"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
 	"github.com/camgate/camgate/rtsp/rtsptest"
@@ -87,7 +88,7 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer gw.Close()
-	doc, _ := pipeline.NewConfigDoc("cameras: {}")
+	doc, _ := conf.NewDocument("cameras: {}")
 	srv, err := New(Config{Address: "127.0.0.1:0", Version: "test"}, gw, doc, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/camgate/camgate/conf"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
 )
@@ -237,7 +238,7 @@ func (s *Server) putEntry(section string, create bool) http.HandlerFunc {
 		delete(fields, "name")
 		settings, _ := json.Marshal(fields)
 		exists := false
-		f, err := s.doc.Edit(func(e *pipeline.DocEdit) error {
+		f, err := s.doc.Edit(func(e *conf.Editor) error {
 			exists = e.Has(section, name)
 			if create && exists {
 				return errConflict
@@ -260,7 +261,7 @@ func (s *Server) putEntry(section string, create bool) http.HandlerFunc {
 func (s *Server) deleteEntry(section string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
-		f, err := s.doc.Edit(func(e *pipeline.DocEdit) error {
+		f, err := s.doc.Edit(func(e *conf.Editor) error {
 			if !e.Delete(section, name) {
 				return errNotFound
 			}
@@ -278,7 +279,7 @@ var (
 )
 
 // finishEdit applies and saves an edited configuration, or writes the error.
-func (s *Server) finishEdit(w http.ResponseWriter, f *pipeline.File, err error, section, name string) bool {
+func (s *Server) finishEdit(w http.ResponseWriter, f *conf.Conf, err error, section, name string) bool {
 	what := strings.TrimSuffix(section, "s")
 	switch {
 	case errors.Is(err, errNotFound):

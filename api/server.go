@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/camgate/camgate/conf"
 	"github.com/camgate/camgate/pipeline"
 )
 
@@ -37,7 +38,7 @@ type Config struct {
 type Server struct {
 	cfg  Config
 	gw   *pipeline.Gateway
-	doc  *pipeline.ConfigDoc
+	doc  *conf.Document
 	log  zerolog.Logger
 	http *http.Server
 	ln   net.Listener
@@ -47,7 +48,7 @@ type Server struct {
 
 // New makes the server; Start listens. doc is the configuration document that
 // changes made through the API are applied from and saved to.
-func New(cfg Config, gw *pipeline.Gateway, doc *pipeline.ConfigDoc, log zerolog.Logger) (*Server, error) {
+func New(cfg Config, gw *pipeline.Gateway, doc *conf.Document, log zerolog.Logger) (*Server, error) {
 	if cfg.Address == "" {
 		cfg.Address = "127.0.0.1:9997"
 	}

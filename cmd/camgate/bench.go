@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/camgate/camgate/bench"
+	"github.com/camgate/camgate/conf"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/transcode"
 )
@@ -95,7 +96,7 @@ on 2 cores).
 	}
 	var maxBR float64
 	if *maxBitrate != "" {
-		br, err := pipeline.ParseBitrate(*maxBitrate)
+		br, err := conf.ParseBitrate(*maxBitrate)
 		if err != nil {
 			return fail(fmt.Errorf("-max-bitrate: %w", err))
 		}

@@ -15,15 +15,14 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/camgate/camgate/api"
+	"github.com/camgate/camgate/conf"
 	"github.com/camgate/camgate/pipeline"
 )
-
-const defaultConfig = "camgate.yml"
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("camgate run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfgPath := fs.String("c", "", "configuration file (default: "+defaultConfig+" if it exists, else the built-in demo)")
+	cfgPath := fs.String("c", "", "configuration file (default: "+conf.DefaultFile+" if it exists, else the built-in demo)")
 	rtspAddr := fs.String("rtsp", "", "RTSP listen address, overriding the configuration (e.g. :8554)")
 	apiAddr := fs.String("api", "", "API and dashboard listen address, overriding the configuration (\"off\" disables them)")
 	fs.Usage = func() {
@@ -47,17 +46,17 @@ applies only what changed.
 		return 2
 	}
 	if *cfgPath == "" {
-		if _, err := os.Stat(defaultConfig); err == nil {
-			*cfgPath = defaultConfig
+		if _, err := os.Stat(conf.DefaultFile); err == nil {
+			*cfgPath = conf.DefaultFile
 		}
 	}
 
-	var doc *pipeline.ConfigDoc
-	var file *pipeline.File
+	var doc *conf.Document
+	var file *conf.Conf
 	var demo *pipeline.Demo
 	if *cfgPath != "" {
 		var err error
-		if doc, err = pipeline.LoadConfigDoc(*cfgPath); err == nil {
+		if doc, err = conf.LoadDocument(*cfgPath); err == nil {
 			file, err = doc.Parse()
 		}
 		if err != nil {
@@ -72,7 +71,7 @@ applies only what changed.
 		}
 		demo = d
 		defer demo.Close()
-		if doc, err = pipeline.NewConfigDoc(text); err == nil {
+		if doc, err = conf.NewDocument(text); err == nil {
 			file, err = doc.Parse()
 		}
 		if err != nil {
@@ -86,7 +85,7 @@ applies only what changed.
 	if *apiAddr != "" {
 		file.API.Listen = *apiAddr
 	}
-	log, err := newLogger(stderr, file.LogLevel, file.LogFormat)
+	log, err := newLogger(stderr, file.Log.Level, file.Log.Format)
 	if err != nil {
 		fmt.Fprintf(stderr, "camgate: %v\n", err)
 		return 1
@@ -108,7 +107,7 @@ applies only what changed.
 		return 1
 	}
 	var srv *api.Server
-	if file.API.Listen != "off" {
+	if !file.API.Off() {
 		srv, err = api.New(api.Config{Address: file.API.Listen, Token: file.API.Token, Version: version}, gw, doc, log)
 		if err == nil {
 			err = srv.Start()
@@ -199,7 +198,7 @@ func fileStamp(path string) string {
 }
 
 // reload applies the configuration file again: only what changed is touched.
-func reload(doc *pipeline.ConfigDoc, gw *pipeline.Gateway, log zerolog.Logger) {
+func reload(doc *conf.Document, gw *pipeline.Gateway, log zerolog.Logger) {
 	if doc.Path() == "" {
 		log.Warn().Msg("reload: the demo has no configuration file")
 		return
