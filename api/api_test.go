@@ -20,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/camgate/camgate/conf"
+	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp/rtsptest"
 	"github.com/camgate/camgate/transcode"
@@ -41,7 +42,7 @@ const (
 // solid is a 2 s clip of one colour at 320x180, a keyframe every 10 frames.
 func solid(t *testing.T, y, cb, cr byte) rtsptest.Clip {
 	t.Helper()
-	clip, err := pipeline.SolidClip(320, 180, 25, 2, 10, y, cb, cr)
+	clip, err := demo.SolidClip(320, 180, 25, 2, 10, y, cb, cr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,8 @@
 //	units.go     the spellings of sizes, bitrates and durations
 //	secret.go    password and token files, credentials put into URLs
 //	env.go       CAMGATE_* environment overrides
-//	document.go  the file as a YAML document: reload, edit, atomic save
+//	document.go  the file as a YAML document: load, reload, atomic save
+//	edit.go      API edits of that document, checked before they are kept
 //	effective.go the configuration with defaults filled in and secrets hidden
 //
 // The typed configuration the gateway runs (pipeline.Config, CameraConfig,

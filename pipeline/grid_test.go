@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/rtsp"
 	"github.com/camgate/camgate/rtsp/rtsptest"
 	"github.com/camgate/camgate/transcode"
@@ -18,7 +19,7 @@ import (
 // solidClip is 2 s of one colour at 320x180, a keyframe every 10 frames.
 func solidClip(t testing.TB, c [3]byte) rtsptest.Clip {
 	t.Helper()
-	clip, err := SolidClip(320, 180, 25, 2, 10, c[0], c[1], c[2])
+	clip, err := demo.SolidClip(320, 180, 25, 2, 10, c[0], c[1], c[2])
 	if err != nil {
 		t.Fatal(err)
 	}

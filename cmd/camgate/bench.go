@@ -18,7 +18,7 @@ import (
 
 	"github.com/camgate/camgate/bench"
 	"github.com/camgate/camgate/conf"
-	"github.com/camgate/camgate/pipeline"
+	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/transcode"
 )
 
@@ -222,7 +222,7 @@ func benchInput(ctx context.Context, input string, loops, fps int, record time.D
 	}
 	// A binary away from its source tree: the demo's synthetic camera picture.
 	fmt.Fprintln(stderr, "camgate bench: no -input and no testdata/ here: using a synthetic 1080p25 clip (give -input for your camera's video)")
-	c, err := pipeline.DemoClip(1920, 1080, 25, 4, 50, 200)
+	c, err := demo.Clip(1920, 1080, 25, 4, 50, 200)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/camgate/camgate/api"
 	"github.com/camgate/camgate/conf"
+	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/pipeline"
 )
 
@@ -53,7 +54,7 @@ applies only what changed.
 
 	var doc *conf.Document
 	var file *conf.Conf
-	var demo *pipeline.Demo
+	var demoCams *demo.Demo
 	if *cfgPath != "" {
 		var err error
 		if doc, err = conf.LoadDocument(*cfgPath); err == nil {
@@ -64,13 +65,13 @@ applies only what changed.
 			return 1
 		}
 	} else {
-		d, text, err := pipeline.StartDemo(pipeline.DemoCameras...)
+		d, text, err := demo.Start(demo.Names...)
 		if err != nil {
 			fmt.Fprintf(stderr, "camgate: demo: %v\n", err)
 			return 1
 		}
-		demo = d
-		defer demo.Close()
+		demoCams = d
+		defer demoCams.Close()
 		if doc, err = conf.NewDocument(text); err == nil {
 			file, err = doc.Parse()
 		}
@@ -91,7 +92,7 @@ applies only what changed.
 		return 1
 	}
 	routeLibavLogs(log)
-	if demo != nil {
+	if demoCams != nil {
 		log.Info().Msg("no configuration file: running the demo cameras and grid (see camgate run -h)")
 	}
 

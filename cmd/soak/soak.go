@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
 	"github.com/camgate/camgate/rtsp/rtsptest"
@@ -64,11 +65,11 @@ func run(cfg config, out io.Writer) (*result, error) {
 	rng := rand.New(rand.NewSource(cfg.Seed))
 	fmt.Fprintf(out, "soak: %d cameras, %v, a fault every %v, seed %d (repeat with -seed %d)\n", cfg.Cameras, cfg.Duration, cfg.Interval, cfg.Seed, cfg.Seed)
 
-	clipA, err := pipeline.DemoClip(320, 180, 25, 2, 10, 40)
+	clipA, err := demo.Clip(320, 180, 25, 2, 10, 40)
 	if err != nil {
 		return nil, err
 	}
-	clipB, err := pipeline.DemoClip(240, 136, 25, 2, 10, 220)
+	clipB, err := demo.Clip(240, 136, 25, 2, 10, 220)
 	if err != nil {
 		return nil, err
 	}
