@@ -24,7 +24,7 @@ import (
 
 // Config configures the API server.
 type Config struct {
-	// Address to listen on. Default "127.0.0.1:9997": only this machine.
+	// Address to listen on. Default conf.DefaultAPIListen: only this machine.
 	Address string
 	// Token, when set, is required as "Authorization: Bearer <token>" on
 	// every request but the health probes. Listening beyond loopback without
@@ -50,7 +50,7 @@ type Server struct {
 // changes made through the API are applied from and saved to.
 func New(cfg Config, gw *pipeline.Gateway, doc *conf.Document, log zerolog.Logger) (*Server, error) {
 	if cfg.Address == "" {
-		cfg.Address = "127.0.0.1:9997"
+		cfg.Address = conf.DefaultAPIListen
 	}
 	if cfg.Token == "" && !loopback(cfg.Address) {
 		return nil, fmt.Errorf("api: listening on %s, beyond this machine, needs a token (api.token in the configuration): refusing to expose camera control without one", cfg.Address)
