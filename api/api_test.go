@@ -19,6 +19,8 @@ import (
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
+	"github.com/camgate/camgate/conf"
+	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/rtsp/rtsptest"
@@ -41,7 +43,7 @@ const (
 // solid is a 2 s clip of one colour at 320x180, a keyframe every 10 frames.
 func solid(t *testing.T, y, cb, cr byte) fakecam.Clip {
 	t.Helper()
-	clip, err := pipeline.SolidClip(320, 180, 25, 2, 10, y, cb, cr)
+	clip, err := demo.SolidClip(320, 180, 25, 2, 10, y, cb, cr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ type fixture struct {
 	fakes []*fakecam.Camera
 	gw    *pipeline.Gateway
 	srv   *Server
-	doc   *pipeline.ConfigDoc
+	doc   *conf.Document
 	path  string
 	base  string
 	logs  *syncBuffer
@@ -99,7 +101,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	var err error
-	if fx.doc, err = pipeline.LoadConfigDoc(fx.path); err != nil {
+	if fx.doc, err = conf.LoadDocument(fx.path); err != nil {
 		t.Fatal(err)
 	}
 	f, err := fx.doc.Parse()
@@ -377,7 +379,7 @@ func TestLiveReconfiguration(t *testing.T) {
 	if !strings.Contains(s, "# cameras of the test") || !strings.Contains(s, "# camera 0") || !strings.Contains(s, "cam3:") || strings.Contains(s, "cam2:") {
 		t.Errorf("saved file:\n%s", s)
 	}
-	if f, err := pipeline.LoadFile(fx.path); err != nil || len(f.Cameras) != 3 {
+	if f, err := conf.Load(fx.path); err != nil || len(f.Cameras) != 3 {
 		t.Errorf("saved file does not load back: %v", err)
 	}
 	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(fx.path), ".camgate.yml.*"))

@@ -13,6 +13,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/camgate/camgate/conf"
+	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
 	"github.com/camgate/camgate/rtsp/fakecam"
@@ -69,7 +71,7 @@ func TestDashboardInChromium(t *testing.T) {
 	for i, hue := range []int{30, 210} {
 		// 3 s, not 2: the card shows a 10 s average, which a clip looping
 		// evenly into 10 s would hold constant, to the last digit.
-		clip, err := pipeline.DemoClip(320, 180, 25, 3, 10, hue)
+		clip, err := demo.Clip(320, 180, 25, 3, 10, hue)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +89,7 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer gw.Close()
-	doc, _ := pipeline.NewConfigDoc("cameras: {}")
+	doc, _ := conf.NewDocument("cameras: {}")
 	srv, err := New(Config{Address: "127.0.0.1:0", Version: "test"}, gw, doc, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)

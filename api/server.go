@@ -18,12 +18,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/camgate/camgate/conf"
 	"github.com/camgate/camgate/pipeline"
 )
 
 // Config configures the API server.
 type Config struct {
-	// Address to listen on. Default "127.0.0.1:9997": only this machine.
+	// Address to listen on. Default conf.DefaultAPIListen: only this machine.
 	Address string
 	// Token, when set, is required as "Authorization: Bearer <token>" on
 	// every request but the health probes. Listening beyond loopback without
@@ -37,7 +38,7 @@ type Config struct {
 type Server struct {
 	cfg  Config
 	gw   *pipeline.Gateway
-	doc  *pipeline.ConfigDoc
+	doc  *conf.Document
 	log  zerolog.Logger
 	http *http.Server
 	ln   net.Listener
@@ -47,9 +48,9 @@ type Server struct {
 
 // New makes the server; Start listens. doc is the configuration document that
 // changes made through the API are applied from and saved to.
-func New(cfg Config, gw *pipeline.Gateway, doc *pipeline.ConfigDoc, log zerolog.Logger) (*Server, error) {
+func New(cfg Config, gw *pipeline.Gateway, doc *conf.Document, log zerolog.Logger) (*Server, error) {
 	if cfg.Address == "" {
-		cfg.Address = "127.0.0.1:9997"
+		cfg.Address = conf.DefaultAPIListen
 	}
 	if cfg.Token == "" && !loopback(cfg.Address) {
 		return nil, fmt.Errorf("api: listening on %s, beyond this machine, needs a token (api.token in the configuration): refusing to expose camera control without one", cfg.Address)
@@ -111,9 +112,7 @@ func (s *Server) Close() error {
 // Handler returns the HTTP handler with every route.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
+	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", s.auth(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	mux.Handle("GET /v1/version", s.auth(http.HandlerFunc(s.version)))

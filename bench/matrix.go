@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/camgate/camgate/conf"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/transcode"
 )
@@ -143,7 +144,7 @@ func (m Matrix) Settings(inputFPS int) ([]Setting, error) {
 		axis("rate", "512k", parseRate),
 		axis("size", "640x360", func(v string, s *Setting) error {
 			var err error
-			s.Width, s.Height, err = pipeline.ParseSize(v)
+			s.Width, s.Height, err = conf.ParseSize(v)
 			return err
 		}),
 		axis("fps", strconv.Itoa(min(pipeline.DefaultSub.FPS, inputFPS)), func(v string, s *Setting) error {
@@ -234,7 +235,7 @@ func parseRate(v string, s *Setting) error {
 		s.Encoder.CRF, s.Encoder.Bitrate = n, 0
 		return nil
 	}
-	br, err := pipeline.ParseBitrate(v)
+	br, err := conf.ParseBitrate(v)
 	if err != nil {
 		return errors.New("expected crf1 … crf51 (constant quality) or a bitrate such as 512k or 2M")
 	}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camgate/camgate/conf"
 	"github.com/camgate/camgate/internal/annexb"
-	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/transcode"
 )
@@ -180,7 +180,7 @@ func TestConfigSnippetIsValidConfig(t *testing.T) {
 	}
 	for _, s := range ss {
 		doc := s.ConfigSnippet() + "cameras:\n  door:\n    url: rtsp://127.0.0.1:8554/x\n"
-		f, err := pipeline.ParseConfig([]byte(doc))
+		f, err := conf.Parse([]byte(doc))
 		if err != nil {
 			t.Fatalf("%s: snippet does not parse: %v\n%s", s.Label(), err, doc)
 		}

@@ -125,6 +125,10 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// Validate checks a whole configuration as StartGateway and Apply do: every
+// camera and grid, unique names, grids naming existing cameras.
+func (cfg Config) Validate() error { return validateConfig(cfg) }
+
 // validateConfig checks a whole configuration: every camera and grid, unique
 // names, grids naming existing cameras.
 func validateConfig(cfg Config) error {

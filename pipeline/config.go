@@ -26,6 +26,13 @@ var DefaultSub = OutputConfig{
 	Encoder: transcode.EncoderConfig{Preset: "veryfast", Bitrate: 512_000},
 }
 
+// DefaultMainOutput is a transcoded main stream's picture unless configured
+// otherwise (main: transcode): 720p25 at 2 Mbit/s.
+var DefaultMainOutput = OutputConfig{
+	Enabled: true, Width: 1280, Height: 720, FPS: 25,
+	Encoder: transcode.EncoderConfig{Preset: "veryfast", Bitrate: 2_000_000},
+}
+
 // encoderConfig returns the encoder settings with the output's size and rate.
 func (o OutputConfig) encoderConfig() transcode.EncoderConfig {
 	e := o.Encoder
@@ -33,7 +40,9 @@ func (o OutputConfig) encoderConfig() transcode.EncoderConfig {
 	return e
 }
 
-func (o OutputConfig) validate() error {
+// Validate reports what is wrong with an enabled output (nothing for a
+// disabled one).
+func (o OutputConfig) Validate() error {
 	if !o.Enabled {
 		return nil
 	}
@@ -135,13 +144,13 @@ func (c CameraConfig) Validate() error {
 	} else if _, err := rtsp.NewSource(rtsp.SourceConfig{URL: c.URL}); err != nil {
 		errs = append(errs, err)
 	}
-	if err := c.Sub.validate(); err != nil {
+	if err := c.Sub.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("sub: %w", err))
 	}
 	if c.Main.Transcode {
 		o := c.Main.Output
 		o.Enabled = true
-		if err := o.validate(); err != nil {
+		if err := o.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("main: %w", err))
 		}
 	}

@@ -3,4 +3,9 @@
 // (Gateway), their configuration and their statistics.
 //
 // It is where the transcode and rtsp packages meet, in plain Go types.
+//
+// The configuration here is typed Go (Config and what it holds), which the
+// gateway runs and checks; reading it from a file, with environment
+// overrides and YAML edits, is package conf's. The built-in demo is package
+// demo's.
 package pipeline

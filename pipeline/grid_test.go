@@ -7,10 +7,10 @@ import (
 	"image"
 	"image/jpeg"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/rtsp"
 	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/transcode"
@@ -19,7 +19,7 @@ import (
 // solidClip is 2 s of one colour at 320x180, a keyframe every 10 frames.
 func solidClip(t testing.TB, c [3]byte) fakecam.Clip {
 	t.Helper()
-	clip, err := SolidClip(320, 180, 25, 2, 10, c[0], c[1], c[2])
+	clip, err := demo.SolidClip(320, 180, 25, 2, 10, c[0], c[1], c[2])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,36 +234,6 @@ func TestGridLayoutAndFit(t *testing.T) {
 			t.Errorf("crop: window starts at y %d, want 30", s.cy)
 		}
 		s.close()
-	}
-}
-
-func TestGridConfigErrors(t *testing.T) {
-	_, err := ParseConfig([]byte(`
-cameras:
-  a: {url: "rtsp://x/a"}
-grids:
-  g1: {cameras: [a, ghost]}
-  g2: {cameras: [a], layout: 3by3}
-  g3: {cameras: [a], fit: squeeze}
-`))
-	for _, want := range []string{`grid g1`, `"ghost" does not exist`, `grid g2`, "layout", `grid g3`, "squeeze"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("error %v does not mention %q", err, want)
-		}
-	}
-	f, err := ParseConfig([]byte(`
-cameras:
-  a: {url: "rtsp://x/a"}
-  b: {url: "rtsp://x/b"}
-grids:
-  lobby: {cameras: [a, b], layout: 3x1, size: 960x320, fps: 10, fit: crop, bitrate: 1M}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := f.Grids[0]
-	if g.Name != "lobby" || g.Cols != 3 || g.Rows != 1 || g.Fit != FitCrop || g.Output.Width != 960 || g.Output.FPS != 10 || g.Output.Encoder.Bitrate != 1_000_000 {
-		t.Errorf("grid %+v", g)
 	}
 }
 

@@ -127,7 +127,7 @@ func (g GridConfig) Validate() error {
 	} else if g.Cols*g.Rows < len(g.Cameras) {
 		errs = append(errs, fmt.Errorf("layout %dx%d has %d tiles for %d cameras", g.Cols, g.Rows, g.Cols*g.Rows, len(g.Cameras)))
 	}
-	if err := g.Output.validate(); err != nil {
+	if err := g.Output.Validate(); err != nil {
 		errs = append(errs, err)
 	} else if tw, th := g.tileSize(); tw < transcode.MinDimension || th < transcode.MinDimension {
 		errs = append(errs, fmt.Errorf("tiles of %dx%d are too small: make the grid larger or the layout smaller", tw, th))

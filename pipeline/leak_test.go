@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/internal/procstat"
 )
 
@@ -36,7 +37,7 @@ func TestReconnectCyclesLeakNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("150 reconnect cycles take about 35 s")
 	}
-	clip, err := DemoClip(320, 180, 25, 2, 5, 200) // a keyframe every 200 ms
+	clip, err := demo.Clip(320, 180, 25, 2, 5, 200) // a keyframe every 200 ms
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/camgate/camgate/bench"
-	"github.com/camgate/camgate/pipeline"
+	"github.com/camgate/camgate/conf"
 )
 
 // TestBenchCommand runs `camgate bench` on a small matrix and checks every
@@ -36,7 +36,7 @@ func TestBenchCommand(t *testing.T) {
 		t.Errorf("no progress on stderr: %s", errb.String())
 	}
 	snippet := stdout[strings.Index(stdout, "defaults:"):]
-	if _, err := pipeline.ParseConfig([]byte(snippet + "cameras:\n  a:\n    url: rtsp://127.0.0.1/a\n")); err != nil {
+	if _, err := conf.Parse([]byte(snippet + "cameras:\n  a:\n    url: rtsp://127.0.0.1/a\n")); err != nil {
 		t.Errorf("the recommended snippet is not a valid configuration: %v\n%s", err, snippet)
 	}
 

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/camgate/camgate/pipeline"
+	"github.com/camgate/camgate/conf"
 )
 
 // apiFlags are the flags of the commands that talk to a running camgate.
@@ -20,22 +20,22 @@ type apiFlags struct {
 }
 
 func (a *apiFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&a.addr, "api", "", "address of the running camgate's API (default: from the configuration, else 127.0.0.1:9997)")
-	fs.StringVar(&a.token, "token", "", "API token (default: from the configuration or $CAMGATE_API_TOKEN)")
-	fs.StringVar(&a.config, "c", "", "configuration file to read the API address and token from (default: "+defaultConfig+" if it exists)")
+	fs.StringVar(&a.addr, "api", "", "address of the running camgate's API (default: from the configuration, else "+conf.DefaultAPIListen+")")
+	fs.StringVar(&a.token, "token", "", "API token (default: from the configuration or $"+conf.EnvAPIToken+")")
+	fs.StringVar(&a.config, "c", "", "configuration file to read the API address and token from (default: "+conf.DefaultFile+" if it exists)")
 }
 
 // resolve fills the address and token from the configuration when not given.
 func (a *apiFlags) resolve() {
 	path := a.config
 	if path == "" {
-		if _, err := os.Stat(defaultConfig); err == nil {
-			path = defaultConfig
+		if _, err := os.Stat(conf.DefaultFile); err == nil {
+			path = conf.DefaultFile
 		}
 	}
 	if path != "" {
-		if f, err := pipeline.LoadFile(path); err == nil {
-			if a.addr == "" && f.API.Listen != "" && f.API.Listen != "off" {
+		if f, err := conf.Load(path); err == nil {
+			if a.addr == "" && !f.API.Off() {
 				a.addr = f.API.Listen
 			}
 			if a.token == "" {
@@ -44,17 +44,17 @@ func (a *apiFlags) resolve() {
 		}
 	}
 	if a.token == "" {
-		a.token = os.Getenv("CAMGATE_API_TOKEN")
+		a.token = os.Getenv(conf.EnvAPIToken)
 	}
 	if a.addr == "" {
 		// Without a file, the variable the server itself would obey (set in
 		// containers, where the API may listen on every interface).
-		if env := os.Getenv("CAMGATE_API_LISTEN"); env != "" && env != "off" {
+		if env := os.Getenv(conf.EnvAPIListen); env != "" && env != conf.APIOff {
 			a.addr = env
 		}
 	}
 	if a.addr == "" {
-		a.addr = "127.0.0.1:9997"
+		a.addr = conf.DefaultAPIListen
 	}
 	// A server listening on every interface is reached on loopback.
 	if host, port, err := net.SplitHostPort(a.addr); err == nil {

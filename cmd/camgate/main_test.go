@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camgate/camgate/pipeline"
+	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/rtsp/fakecam"
 )
 
@@ -214,7 +214,7 @@ cameras:
 func TestSIGHUPReloadsOnlyWhatChanged(t *testing.T) {
 	var fakes []*fakecam.Camera
 	for i := 0; i < 2; i++ {
-		clip, err := pipeline.DemoClip(320, 180, 25, 2, 10, 100*i)
+		clip, err := demo.Clip(320, 180, 25, 2, 10, 100*i)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,109 +15,160 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/camgate/camgate/api"
+	"github.com/camgate/camgate/conf"
+	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/pipeline"
 )
 
-const defaultConfig = "camgate.yml"
-
+// cmdRun runs the gateway until SIGINT or SIGTERM.
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("camgate run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("c", "", "configuration file (default: "+defaultConfig+" if it exists, else the built-in demo)")
-	rtspAddr := fs.String("rtsp", "", "RTSP listen address, overriding the configuration (e.g. :8554)")
-	apiAddr := fs.String("api", "", "API and dashboard listen address, overriding the configuration (\"off\" disables them)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: camgate run [-c camgate.yml] [-rtsp :8554] [-api 127.0.0.1:9997]
-
-Runs the gateway. Without a configuration file it runs four demo cameras and a
-grid of them, so that rtsp://127.0.0.1:8554/demo/sub and
-rtsp://127.0.0.1:8554/grid/demo play with no camera at hand. The dashboard is
-at http://127.0.0.1:9997/.
-
-SIGINT and SIGTERM stop it cleanly; SIGHUP reloads the configuration file and
-applies only what changed.
-
-`)
-		fs.PrintDefaults()
+	flags, code, ok := parseRunFlags(args, stderr)
+	if !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	doc, file, demoCams, err := loadRunConfig(flags.config)
+	if err != nil {
+		fmt.Fprintf(stderr, "camgate: %v\n", err)
+		return 1
 	}
-	if *cfgPath == "" {
-		if _, err := os.Stat(defaultConfig); err == nil {
-			*cfgPath = defaultConfig
-		}
+	if demoCams != nil {
+		defer demoCams.Close()
 	}
-
-	var doc *pipeline.ConfigDoc
-	var file *pipeline.File
-	var demo *pipeline.Demo
-	if *cfgPath != "" {
-		var err error
-		if doc, err = pipeline.LoadConfigDoc(*cfgPath); err == nil {
-			file, err = doc.Parse()
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "camgate: %s: %v\n", *cfgPath, err)
-			return 1
-		}
-	} else {
-		d, text, err := pipeline.StartDemo(pipeline.DemoCameras...)
-		if err != nil {
-			fmt.Fprintf(stderr, "camgate: demo: %v\n", err)
-			return 1
-		}
-		demo = d
-		defer demo.Close()
-		if doc, err = pipeline.NewConfigDoc(text); err == nil {
-			file, err = doc.Parse()
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "camgate: demo configuration: %v\n", err)
-			return 1
-		}
-	}
-	if *rtspAddr != "" {
-		file.RTSP.Address = *rtspAddr
-	}
-	if *apiAddr != "" {
-		file.API.Listen = *apiAddr
-	}
-	log, err := newLogger(stderr, file.LogLevel, file.LogFormat)
+	flags.override(file)
+	log, err := newLogger(stderr, file.Log.Level, file.Log.Format)
 	if err != nil {
 		fmt.Fprintf(stderr, "camgate: %v\n", err)
 		return 1
 	}
 	routeLibavLogs(log)
-	if demo != nil {
+	if demoCams != nil {
 		log.Info().Msg("no configuration file: running the demo cameras and grid (see camgate run -h)")
 	}
+	readersUDPOrTCP(file, log)
 
-	if rtpAddr, rtcpAddr := file.RTSP.UDPRTPAddress, file.RTSP.UDPRTCPAddress; rtpAddr != "" && !udpFree(rtpAddr, rtcpAddr) {
-		// UDP is an option for readers; TCP always works. Do not refuse to
-		// start over it, say it.
-		log.Warn().Str("rtp", rtpAddr).Str("rtcp", rtcpAddr).Msg("UDP ports for readers are taken: readers will use TCP only")
-		file.RTSP.UDPRTPAddress, file.RTSP.UDPRTCPAddress = "", ""
-	}
-	gw, err := pipeline.StartGateway(file.Config, log)
+	gw, srv, err := startGateway(file, doc, log)
 	if err != nil {
 		log.Error().Err(err).Msg("cannot start")
 		return 1
 	}
-	var srv *api.Server
-	if file.API.Listen != "off" {
-		srv, err = api.New(api.Config{Address: file.API.Listen, Token: file.API.Token, Version: version}, gw, doc, log)
-		if err == nil {
-			err = srv.Start()
+	printAddresses(stdout, gw, srv)
+	serveUntilStopped(doc, gw, log)
+	return shutdown(gw, srv, log)
+}
+
+// runFlags are camgate run's flags.
+type runFlags struct {
+	config   string // "": the default file if it exists, else the demo
+	rtspAddr string // overrides rtsp.listen
+	apiAddr  string // overrides api.listen
+}
+
+// parseRunFlags reads the flags; when it returns !ok, the command ends with code.
+func parseRunFlags(args []string, stderr io.Writer) (f runFlags, code int, ok bool) {
+	fs := flag.NewFlagSet("camgate run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.config, "c", "", "configuration file (default: "+conf.DefaultFile+" if it exists, else the built-in demo)")
+	fs.StringVar(&f.rtspAddr, "rtsp", "", "RTSP listen address, overriding the configuration (e.g. "+conf.DefaultRTSPListen+")")
+	fs.StringVar(&f.apiAddr, "api", "", "API and dashboard listen address, overriding the configuration (\""+conf.APIOff+"\" disables them)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, `Usage: camgate run [-c %[1]s] [-rtsp %[2]s] [-api %[3]s]
+
+Runs the gateway. Without a configuration file it runs four demo cameras and a
+grid of them, so that rtsp://127.0.0.1%[2]s/demo/sub and
+rtsp://127.0.0.1%[2]s/grid/demo play with no camera at hand. The dashboard is
+at http://%[3]s/.
+
+SIGINT and SIGTERM stop it cleanly; SIGHUP reloads the configuration file and
+applies only what changed.
+
+`, conf.DefaultFile, conf.DefaultRTSPListen, conf.DefaultAPIListen)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return f, 0, false
+		}
+		return f, 2, false
+	}
+	if f.config == "" {
+		if _, err := os.Stat(conf.DefaultFile); err == nil {
+			f.config = conf.DefaultFile
+		}
+	}
+	return f, 0, true
+}
+
+// override applies the flags over the configuration.
+func (f runFlags) override(c *conf.Conf) {
+	if f.rtspAddr != "" {
+		c.RTSP.Address = f.rtspAddr
+	}
+	if f.apiAddr != "" {
+		c.API.Listen = f.apiAddr
+	}
+}
+
+// loadRunConfig reads the configuration file, or, when there is none
+// (path ""), starts the demo's fake cameras and makes the configuration that
+// pulls them. demoCams is nil without the demo; the caller closes it.
+func loadRunConfig(path string) (doc *conf.Document, file *conf.Conf, demoCams *demo.Demo, err error) {
+	if path != "" {
+		if doc, err = conf.LoadDocument(path); err == nil {
+			file, err = doc.Parse()
 		}
 		if err != nil {
-			gw.Close()
-			log.Error().Err(err).Msg("cannot start")
-			return 1
+			return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
+		return doc, file, nil, nil
+	}
+	demoCams, text, err := demo.Start(demo.Names...)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("demo: %w", err)
+	}
+	if doc, err = conf.NewDocument(text); err == nil {
+		file, err = doc.Parse()
+	}
+	if err != nil {
+		demoCams.Close()
+		return nil, nil, nil, fmt.Errorf("demo configuration: %w", err)
+	}
+	return doc, file, demoCams, nil
+}
+
+// readersUDPOrTCP leaves readers on TCP only when the UDP ports for them are
+// taken. UDP is an option for readers; TCP always works: do not refuse to
+// start over it, say it.
+func readersUDPOrTCP(file *conf.Conf, log zerolog.Logger) {
+	if rtpAddr, rtcpAddr := file.RTSP.UDPRTPAddress, file.RTSP.UDPRTCPAddress; rtpAddr != "" && !udpFree(rtpAddr, rtcpAddr) {
+		log.Warn().Str("rtp", rtpAddr).Str("rtcp", rtcpAddr).Msg("UDP ports for readers are taken: readers will use TCP only")
+		file.RTSP.UDPRTPAddress, file.RTSP.UDPRTCPAddress = "", ""
+	}
+}
+
+// startGateway starts the gateway, then the API unless it is off (srv nil).
+// On an error nothing is left running.
+func startGateway(file *conf.Conf, doc *conf.Document, log zerolog.Logger) (*pipeline.Gateway, *api.Server, error) {
+	gw, err := pipeline.StartGateway(file.Config, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if file.API.Off() {
+		return gw, nil, nil
+	}
+	srv, err := api.New(api.Config{Address: file.API.Listen, Token: file.API.Token, Version: version}, gw, doc, log)
+	if err == nil {
+		err = srv.Start()
+	}
+	if err != nil {
+		gw.Close()
+		return nil, nil, err
+	}
+	return gw, srv, nil
+}
+
+// printAddresses prints the dashboard's URL and every stream's, one a line.
+func printAddresses(stdout io.Writer, gw *pipeline.Gateway, srv *api.Server) {
+	if srv != nil {
 		fmt.Fprintf(stdout, "dashboard http://%s/\n", srv.Addr())
 	}
 	for _, c := range gw.Cameras() {
@@ -129,7 +180,11 @@ applies only what changed.
 	for _, g := range gw.Grids() {
 		fmt.Fprintf(stdout, "stream %s\n", gw.Server().URL("grid/"+g.Name()))
 	}
+}
 
+// serveUntilStopped returns on SIGINT or SIGTERM, reloading the
+// configuration on SIGHUP and when its file changes.
+func serveUntilStopped(doc *conf.Document, gw *pipeline.Gateway, log zerolog.Logger) {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
@@ -138,12 +193,11 @@ applies only what changed.
 	watch := time.NewTicker(2 * time.Second)
 	defer watch.Stop()
 	stamp := fileStamp(doc.Path())
-loop:
 	for {
 		select {
 		case sig := <-sigs:
 			if sig != syscall.SIGHUP {
-				break loop
+				return
 			}
 			reload(doc, gw, log)
 			stamp = fileStamp(doc.Path())
@@ -155,6 +209,11 @@ loop:
 			}
 		}
 	}
+}
+
+// shutdown stops the API and the gateway, and gives up after 3 s; it
+// returns the command's exit code.
+func shutdown(gw *pipeline.Gateway, srv *api.Server, log zerolog.Logger) int {
 	log.Info().Msg("shutting down")
 	done := make(chan struct{})
 	go func() {
@@ -199,7 +258,7 @@ func fileStamp(path string) string {
 }
 
 // reload applies the configuration file again: only what changed is touched.
-func reload(doc *pipeline.ConfigDoc, gw *pipeline.Gateway, log zerolog.Logger) {
+func reload(doc *conf.Document, gw *pipeline.Gateway, log zerolog.Logger) {
 	if doc.Path() == "" {
 		log.Warn().Msg("reload: the demo has no configuration file")
 		return

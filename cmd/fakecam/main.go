@@ -18,7 +18,7 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/camgate/camgate/pipeline"
+	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/transcode"
 )
@@ -62,7 +62,7 @@ func run(listen string, n int, clipPath string, fps int, audio bool) error {
 		if clipPath != "" {
 			clip, err = fakecam.LoadClip(clipPath)
 		} else {
-			clip, err = pipeline.DemoClip(1280, 720, fps, 8, 0, i*360/n+30)
+			clip, err = demo.Clip(1280, 720, fps, 8, 0, i*360/n+30)
 		}
 		if err != nil {
 			return err

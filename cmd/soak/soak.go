@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
 	"github.com/camgate/camgate/rtsp/fakecam"
@@ -116,11 +117,11 @@ func run(cfg config, out io.Writer) (*result, error) {
 // makeClips renders the two clips the cameras switch between: the second
 // one is smaller, for the resolution faults.
 func makeClips() ([2]fakecam.Clip, error) {
-	clipA, err := pipeline.DemoClip(320, 180, 25, 2, 10, 40)
+	clipA, err := demo.Clip(320, 180, 25, 2, 10, 40)
 	if err != nil {
 		return [2]fakecam.Clip{}, err
 	}
-	clipB, err := pipeline.DemoClip(240, 136, 25, 2, 10, 220)
+	clipB, err := demo.Clip(240, 136, 25, 2, 10, 220)
 	if err != nil {
 		return [2]fakecam.Clip{}, err
 	}

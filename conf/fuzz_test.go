@@ -1,4 +1,4 @@
-package pipeline
+package conf
 
 import (
 	"os"
@@ -17,7 +17,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("cameras:\n  a:\n    url: rtsp://u:p@h/a\n    main: {mode: transcode, size: 640x360}\n"))
 	f.Add([]byte("rtsp: [1, 2]\ncameras: 7\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		f, err := ParseConfig(data)
+		f, err := Parse(data)
 		if err == nil && f == nil {
 			t.Fatal("no configuration and no error")
 		}
@@ -35,15 +35,15 @@ func FuzzAPIBody(f *testing.F) {
 	f.Add([]byte(`{"url": null}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, section := range []string{"cameras", "grids"} {
-			doc, err := NewConfigDoc("cameras:\n  a: {url: rtsp://h/a}\n")
+			doc, err := NewDocument("cameras:\n  a: {url: rtsp://h/a}\n")
 			if err != nil {
 				t.Fatal(err)
 			}
-			file, err := doc.Edit(func(e *DocEdit) error { return e.Set(section, "x", body) })
+			file, err := doc.Edit(func(e *Editor) error { return e.Set(section, "x", body) })
 			if err != nil {
 				continue
 			}
-			if err := validateConfig(file.Config); err != nil {
+			if err := file.Config.Validate(); err != nil {
 				t.Fatalf("accepted a body that makes an invalid configuration: %v", err)
 			}
 		}

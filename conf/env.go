@@ -1,4 +1,4 @@
-package pipeline
+package conf
 
 import (
 	"strings"
@@ -23,11 +23,18 @@ func applyEnv(fc *fileConfig, getenv func(string) string) {
 	set(&fc.RTSP.Listen, "CAMGATE_RTSP_LISTEN")
 	set(&fc.RTSP.User, "CAMGATE_RTSP_USER")
 	set(&fc.RTSP.Password, "CAMGATE_RTSP_PASSWORD")
-	set(&fc.API.Listen, "CAMGATE_API_LISTEN")
-	set(&fc.API.Token, "CAMGATE_API_TOKEN")
+	set(&fc.API.Listen, EnvAPIListen)
+	set(&fc.API.Token, EnvAPIToken)
 	set(&fc.Log.Level, "CAMGATE_LOG_LEVEL")
 	set(&fc.Log.Format, "CAMGATE_LOG_FORMAT")
 }
+
+// The variables that say where the API is, which the commands that talk to
+// a running camgate obey too when there is no configuration file.
+const (
+	EnvAPIListen = "CAMGATE_API_LISTEN"
+	EnvAPIToken  = "CAMGATE_API_TOKEN"
+)
 
 func applyCameraEnv(name string, fc *fileCamera, getenv func(string) string) {
 	prefix := "CAMGATE_CAMERA_" + EnvName(name) + "_"

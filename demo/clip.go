@@ -1,21 +1,20 @@
-package pipeline
+package demo
 
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/transcode"
 )
 
-// DemoClip renders seconds of synthetic camera-like video and encodes it to
+// Clip renders seconds of synthetic camera-like video and encodes it to
 // H.264 (GOP of 2 s, as cameras do): a moving gradient, an object crossing the
 // picture and a running clock bar. hue in [0,360) tints it, so that several
 // demo cameras are told apart at a glance. gop is the distance between
 // keyframes in frames (0: 2 s).
-func DemoClip(width, height, fps, seconds, gop, hue int) (fakecam.Clip, error) {
+func Clip(width, height, fps, seconds, gop, hue int) (fakecam.Clip, error) {
 	cb, cr := hueToChroma(hue)
 	return encodeClip(width, height, fps, seconds, gop, func(f *transcode.Frame, i int) {
 		drawDemoFrame(f, i, fps, cb, cr)
@@ -145,49 +144,5 @@ func fillRect(f *transcode.Frame, x, y, w, h int, lum, cb, cr byte) {
 				line[k] = val
 			}
 		}
-	}
-}
-
-// DemoCameras are the names of the demo's cameras, shown in its grid.
-var DemoCameras = []string{"demo", "garden", "street", "garage"}
-
-// Demo is the set of fake cameras behind `camgate run` without configuration.
-type Demo struct {
-	cams []*fakecam.Camera
-}
-
-// StartDemo starts one fake camera per name, on 127.0.0.1, each with its own
-// tint, and returns the configuration that pulls them through the real
-// network path (every camera with a sub stream, and a grid of all of them
-// named "demo"), as the text of a configuration file.
-func StartDemo(names ...string) (*Demo, string, error) {
-	d := &Demo{}
-	var b strings.Builder
-	b.WriteString("# The demo: fake cameras inside camgate, pulled over RTSP like real ones.\ncameras:\n")
-	for k, name := range names {
-		clip, err := DemoClip(1280, 720, 25, 8, 0, k*360/max(len(names), 1)+30)
-		if err != nil {
-			d.Close()
-			return nil, "", fmt.Errorf("demo clip: %w", err)
-		}
-		cam, err := fakecam.Start(fakecam.Config{Clip: clip, Path: name, Audio: true})
-		if err != nil {
-			d.Close()
-			return nil, "", err
-		}
-		d.cams = append(d.cams, cam)
-		fmt.Fprintf(&b, "  %s:\n    url: %s\n", name, cam.URL())
-	}
-	fmt.Fprintf(&b, "grids:\n  demo:\n    cameras: [%s]\n", strings.Join(names, ", "))
-	return d, b.String(), nil
-}
-
-// Cameras returns the fake cameras, in the order of the names given.
-func (d *Demo) Cameras() []*fakecam.Camera { return d.cams }
-
-// Close stops the fake cameras.
-func (d *Demo) Close() {
-	for _, c := range d.cams {
-		c.Close()
 	}
 }

@@ -1,0 +1,29 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/camgate/camgate/pipeline"
+)
+
+type gridView struct {
+	pipeline.GridStats
+	URL string `json:"url"`
+}
+
+func (s *Server) listGrids(w http.ResponseWriter, r *http.Request) {
+	out := []gridView{}
+	for _, g := range s.gw.Grids() {
+		out = append(out, gridView{g.Stats(), s.rtspURL(r, "grid/"+g.Name())})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getGrid(w http.ResponseWriter, r *http.Request) {
+	g := s.gw.Grid(r.PathValue("name"))
+	if g == nil {
+		writeError(w, http.StatusNotFound, "no grid named %q", r.PathValue("name"))
+		return
+	}
+	writeJSON(w, http.StatusOK, gridView{g.Stats(), s.rtspURL(r, "grid/"+g.Name())})
+}

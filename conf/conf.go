@@ -1,0 +1,46 @@
+package conf
+
+import "github.com/camgate/camgate/pipeline"
+
+// Conf is a parsed configuration: what the gateway runs, and the settings of
+// the API and the logs, which are cmd/camgate's to apply.
+type Conf struct {
+	pipeline.Config
+	Log LogConfig
+	API APIConfig
+}
+
+// LogConfig is the process's logging.
+type LogConfig struct {
+	Level  string // debug, info (default), warn or error
+	Format string // auto (default: console on a terminal, else JSON), console or json
+}
+
+// APIConfig is where the HTTP API and dashboard listen, and its token.
+type APIConfig struct {
+	Listen string // default DefaultAPIListen; APIOff disables the API
+	Token  string
+}
+
+// Off reports whether the configuration turns the API off.
+func (a APIConfig) Off() bool { return a.Listen == APIOff }
+
+// The file's defaults, for settings it leaves out.
+const (
+	// DefaultRTSPListen is where readers reach the RTSP server.
+	DefaultRTSPListen = ":8554"
+	// DefaultRTSPUDPRTP and DefaultRTSPUDPRTCP are the RTSP server's UDP
+	// ports for readers; "off" in either setting leaves readers TCP only.
+	DefaultRTSPUDPRTP  = ":8000"
+	DefaultRTSPUDPRTCP = ":8001"
+	// DefaultAPIListen is where the API and the dashboard listen: this
+	// machine only.
+	DefaultAPIListen = "127.0.0.1:9997"
+	// APIOff as api.listen disables the API and the dashboard.
+	APIOff = "off"
+	// DefaultLogLevel and DefaultLogFormat are the logs' defaults.
+	DefaultLogLevel  = "info"
+	DefaultLogFormat = "auto"
+	// DefaultFile is the configuration file camgate reads when given none.
+	DefaultFile = "camgate.yml"
+)
