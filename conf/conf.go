@@ -1,6 +1,9 @@
 package conf
 
-import "github.com/camgate/camgate/pipeline"
+import (
+	"github.com/camgate/camgate/pipeline"
+	"github.com/camgate/camgate/rtsp"
+)
 
 // Conf is a parsed configuration: what the gateway runs, and the settings of
 // the API and the logs, which are cmd/camgate's to apply.
@@ -28,7 +31,7 @@ func (a APIConfig) Off() bool { return a.Listen == APIOff }
 // The file's defaults, for settings it leaves out.
 const (
 	// DefaultRTSPListen is where readers reach the RTSP server.
-	DefaultRTSPListen = ":8554"
+	DefaultRTSPListen = rtsp.DefaultAddress
 	// DefaultRTSPUDPRTP and DefaultRTSPUDPRTCP are the RTSP server's UDP
 	// ports for readers; "off" in either setting leaves readers TCP only.
 	DefaultRTSPUDPRTP  = ":8000"

@@ -117,7 +117,8 @@ func (s *Server) Addr() net.Addr { return s.addr }
 
 // URL returns the rtsp:// URL of a path on this server, for the local host.
 func (s *Server) URL(path string) string {
-	host, port := "127.0.0.1", "8554"
+	host := "127.0.0.1"
+	_, port, _ := net.SplitHostPort(DefaultAddress)
 	if a, ok := s.addr.(*net.TCPAddr); ok {
 		port = fmt.Sprint(a.Port)
 		if !a.IP.IsUnspecified() && a.IP != nil {
