@@ -40,14 +40,15 @@ func main() {
 		basePort = flag.Int("port", 18554, "first port of the fake cameras")
 		child    = flag.Int("child", 0, "internal: run N fake cameras and readers")
 		gateway  = flag.String("gateway", "", "internal: the gateway's RTSP address, for the child's readers")
+		mainRead = flag.Bool("main-readers", false, "also play each camera's passthrough main stream (one reader each), to measure the relay")
 	)
 	flag.Parse()
 	transcode.SetLogHandler(transcode.LogError, nil)
 	var err error
 	if *child > 0 {
-		err = runChild(*child, *clip, *basePort, *gateway)
+		err = runChild(*child, *clip, *basePort, *gateway, *mainRead)
 	} else {
-		err = runParent(*counts, *duration, *clip, *basePort)
+		err = runParent(*counts, *duration, *clip, *basePort, *mainRead)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "camload:", err)
@@ -66,7 +67,7 @@ type result struct {
 	realTime     bool
 }
 
-func runParent(counts string, d time.Duration, clip string, port int) error {
+func runParent(counts string, d time.Duration, clip string, port int, mainReaders bool) error {
 	base := rssKB()
 	fmt.Printf("camload: fake cameras play %s at 25 fps; each camera: main passthrough + sub 640x360@10 (x264 veryfast, 512 kbit/s), one reader on each sub\n", clip)
 	fmt.Printf("gateway RSS before any camera: %.1f MB\n", float64(base)/1024)
@@ -78,7 +79,7 @@ func runParent(counts string, d time.Duration, clip string, port int) error {
 		if err != nil || n < 1 {
 			return fmt.Errorf("-n: %q is not a camera count", f)
 		}
-		r, err := measure(n, d, clip, port, base)
+		r, err := measure(n, d, clip, port, base, mainReaders)
 		if err != nil {
 			return err
 		}
@@ -94,7 +95,7 @@ func runParent(counts string, d time.Duration, clip string, port int) error {
 	return nil
 }
 
-func measure(n int, d time.Duration, clip string, port int, baseRSS int) (result, error) {
+func measure(n int, d time.Duration, clip string, port int, baseRSS int, mainReaders bool) (result, error) {
 	srv := rtsp.ServerConfig{Address: "127.0.0.1:0"}
 	var cams []pipeline.CameraConfig
 	for i := 0; i < n; i++ {
@@ -113,7 +114,7 @@ func measure(n int, d time.Duration, clip string, port int, baseRSS int) (result
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-child", strconv.Itoa(n), "-clip", clip,
-		"-port", strconv.Itoa(port), "-gateway", g.Server().Addr().String())
+		"-port", strconv.Itoa(port), "-gateway", g.Server().Addr().String(), "-main-readers="+strconv.FormatBool(mainReaders))
 	cmd.Stderr = os.Stderr
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
@@ -161,18 +162,24 @@ func collect(g *pipeline.Gateway) totals {
 
 // runChild serves n fake cameras and, once the gateway has them, plays each
 // camera's sub stream.
-func runChild(n int, clipPath string, port int, gateway string) error {
+func runChild(n int, clipPath string, port int, gateway string, mainReaders bool) error {
 	stop, err := bench.StartFakeCameras(n, clipPath, port)
 	if err != nil {
 		return err
 	}
 	defer stop()
 	for i := 0; i < n; i++ {
-		c, err := rtspclient.Play(rtspclient.Config{URL: fmt.Sprintf("rtsp://%s/cam%d/sub", gateway, i+1), Retry: 10 * time.Second})
-		if err != nil {
-			return err
+		paths := []string{"sub"}
+		if mainReaders {
+			paths = append(paths, "main")
 		}
-		defer c.Close()
+		for _, path := range paths {
+			c, err := rtspclient.Play(rtspclient.Config{URL: fmt.Sprintf("rtsp://%s/cam%d/%s", gateway, i+1, path), Retry: 10 * time.Second})
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+		}
 	}
 	fmt.Println("ready")
 	// Run until the parent ends this process.
