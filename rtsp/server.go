@@ -196,6 +196,11 @@ func (h *serverHandler) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Res
 	if err != nil {
 		return &base.Response{StatusCode: base.StatusNotFound}, err
 	}
+	if ctx.Session.Stream() != p.st {
+		// The stream changed format between this session's SETUP and its
+		// PLAY (the camera came back with other settings).
+		return &base.Response{StatusCode: base.StatusServiceUnavailable}, errors.New("the stream changed since SETUP: DESCRIBE it again")
+	}
 	r, err := p.src.AddReader()
 	if err != nil {
 		return &base.Response{StatusCode: base.StatusServiceUnavailable}, err

@@ -45,7 +45,16 @@ type packetizer interface {
 
 func newSessionWriter(ss *gortsplib.ServerSession, p *servedPath) *sessionWriter {
 	w := &sessionWriter{ss: ss, tracks: make([]trackWriter, len(p.medias))}
+	setUp := map[*description.Media]bool{}
+	for _, m := range ss.Medias() {
+		setUp[m] = true
+	}
 	for i, m := range p.medias {
+		if !setUp[m] {
+			// A reader may set up only some tracks (many NVRs take the video
+			// alone): gortsplib must never be asked to write the others.
+			continue
+		}
 		t := &w.tracks[i]
 		t.media, t.clock = m, p.clocks[i]
 		if len(m.Formats) > 0 {
@@ -80,6 +89,9 @@ func (w *sessionWriter) write(u *stream.Unit) error {
 		return nil
 	}
 	t := &w.tracks[u.Track]
+	if t.media == nil {
+		return nil
+	}
 	ts := t.tsBase + uint32(codec.Ticks(u.PTS, t.clock))
 	if pkts, ok := u.Native.([]*rtp.Packet); ok && fits(pkts) {
 		for _, p := range pkts {

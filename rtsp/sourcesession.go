@@ -146,7 +146,9 @@ func (ss *sourceSession) onPacket(m *description.Media, f format.Format, pkt *rt
 		return
 	}
 	pkts := ss.pending
-	ss.pending = nil // the unit keeps these packets: gather the next ones in a new slice
+	// The unit keeps these packets: gather the next ones in a new slice,
+	// sized like this one so that it grows no more.
+	ss.pending = make([]*rtp.Packet, 0, cap(pkts))
 	// The PTS is known from the first keyframe on; until then access units
 	// are dropped, as no decoder could use them anyway.
 	if !ptsOK {
