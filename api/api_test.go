@@ -320,6 +320,12 @@ func TestMetrics(t *testing.T) {
 	if a["camgate_camera_state,camera=cam0,state=ready"] != 1 {
 		t.Error("camera state gauge does not say ready")
 	}
+	// The hub's count of what slow readers lost, per stream: none here.
+	for _, k := range []string{"camgate_output_reader_drops_total,path=cam0/sub", "camgate_output_reader_drops_total,path=cam1/main"} {
+		if v, ok := b[k]; !ok || v != 0 {
+			t.Errorf("%s = %v (present %v), want 0", k, v, ok)
+		}
+	}
 	for _, k := range []string{"process_open_fds", "go_goroutines", "process_resident_memory_bytes"} {
 		if _, ok := a[k]; !ok {
 			t.Errorf("standard metric %s missing", k)

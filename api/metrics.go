@@ -13,7 +13,7 @@ type collector struct {
 
 	bytesIn, framesIn, decoded, decodeErrs, drops, reconnects, lost *prometheus.Desc
 	bitrateIn, fpsIn, lastFrame, state                              *prometheus.Desc
-	outBytes, outFrames, outReaders, outFPS, outBitrate             *prometheus.Desc
+	outBytes, outFrames, outReaders, outFPS, outBitrate, outDrops   *prometheus.Desc
 	gridLive                                                        *prometheus.Desc
 }
 
@@ -41,13 +41,14 @@ func newCollector(gw *pipeline.Gateway) *collector {
 		outReaders: d("output_readers", "Readers playing a stream.", out),
 		outFPS:     d("output_fps", "Pictures per second encoded for a stream over the last 10 s.", out),
 		outBitrate: d("output_bitrate_bits", "Bitrate sent to a stream's readers over the last 10 s, bit/s.", out),
+		outDrops:   d("output_reader_drops_total", "Units a stream's slow readers lost; each such reader skips to the next keyframe.", out),
 		gridLive:   d("grid_live_tiles", "Tiles of a grid showing a live picture.", []string{"grid"}),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.bytesIn, c.framesIn, c.decoded, c.decodeErrs, c.drops, c.reconnects, c.lost,
-		c.bitrateIn, c.fpsIn, c.lastFrame, c.state, c.outBytes, c.outFrames, c.outReaders, c.outFPS, c.outBitrate, c.gridLive} {
+		c.bitrateIn, c.fpsIn, c.lastFrame, c.state, c.outBytes, c.outFrames, c.outReaders, c.outFPS, c.outBitrate, c.outDrops, c.gridLive} {
 		ch <- d
 	}
 }
@@ -67,6 +68,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.outReaders, float64(o.Readers), o.Path)
 		gauge(c.outFPS, o.FPS, o.Path)
 		gauge(c.outBitrate, o.Bitrate10s, o.Path)
+		counter(c.outDrops, o.Drops, o.Path)
 	}
 	for _, cam := range c.gw.Cameras() {
 		s := cam.Stats()
@@ -95,6 +97,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		if s.Main != nil {
 			counter(c.outBytes, s.Main.BytesOut, s.Main.Path)
 			gauge(c.outReaders, float64(s.Main.Readers), s.Main.Path)
+			counter(c.outDrops, s.Main.Drops, s.Main.Path)
 		}
 		for _, o := range s.Outputs {
 			output(o)
