@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/camgate/camgate/internal/annexb"
+	"github.com/camgate/camgate/codec"
 )
 
 // TestdataDir is the repository's testdata folder, found from this source file
@@ -28,7 +28,11 @@ func LoadClip(name string) (aus [][][]byte, hevc bool, err error) {
 		return nil, false, err
 	}
 	hevc = strings.HasSuffix(path, ".hevc") || strings.HasSuffix(path, ".h265")
-	aus = annexb.AccessUnits(b, hevc)
+	c := codec.H264
+	if hevc {
+		c = codec.H265
+	}
+	aus = codec.AnnexBAccessUnits(b, c)
 	if len(aus) == 0 {
 		return nil, false, fmt.Errorf("%s: no access units (not an Annex-B H.264/H.265 stream?)", path)
 	}

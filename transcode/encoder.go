@@ -9,7 +9,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 
-	"github.com/camgate/camgate/internal/annexb"
+	"github.com/camgate/camgate/codec"
 )
 
 // EncoderConfig holds the x264 settings of an output stream. The zero value
@@ -178,7 +178,7 @@ func NewEncoder(cfg EncoderConfig) (*Encoder, error) {
 }
 
 // openX264 configures a codec context for cfg and opens it.
-func openX264(c *astiav.CodecContext, codec *astiav.Codec, cfg EncoderConfig) error {
+func openX264(c *astiav.CodecContext, x264 *astiav.Codec, cfg EncoderConfig) error {
 	c.SetWidth(cfg.Width)
 	c.SetHeight(cfg.Height)
 	c.SetPixelFormat(astiav.PixelFormatYuv420P)
@@ -212,33 +212,28 @@ func openX264(c *astiav.CodecContext, codec *astiav.Codec, cfg EncoderConfig) er
 	// SPS/PPS in front of every IDR (x264's repeat-headers, kept on because no
 	// global header is asked for).
 	_ = opts.Set("x264-params", "repeat-headers=1:scenecut=0", 0)
-	return c.Open(codec, opts)
+	return c.Open(x264, opts)
 }
 
 // x264Headers opens a second x264 with the same settings and a global header,
 // which makes it write its SPS and PPS at once (into extradata), and returns
 // them. They are the ones the real encoder repeats in band: the parameter sets
 // follow from the settings alone.
-func x264Headers(codec *astiav.Codec, cfg EncoderConfig) ([][]byte, error) {
-	c := astiav.AllocCodecContext(codec)
+func x264Headers(x264 *astiav.Codec, cfg EncoderConfig) ([][]byte, error) {
+	c := astiav.AllocCodecContext(x264)
 	if c == nil {
 		return nil, errors.New("avcodec_alloc_context3 failed")
 	}
 	defer c.Free()
 	c.SetFlags(c.Flags().Add(astiav.CodecContextFlagGlobalHeader))
-	if err := openX264(c, codec, cfg); err != nil {
+	if err := openX264(c, x264, cfg); err != nil {
 		return nil, fmt.Errorf("x264 headers: %w", err)
 	}
-	var sets [][]byte
-	for _, n := range annexb.Split(c.ExtraData()) {
-		if len(n) > 0 && (n[0]&0x1f == 7 || n[0]&0x1f == 8) { // SPS, PPS
-			sets = append(sets, append([]byte(nil), n...))
-		}
+	ps := codec.FromList(codec.H264, codec.SplitAnnexB(c.ExtraData()))
+	if ps.SPS == nil || ps.PPS == nil {
+		return nil, errors.New("x264 headers: no SPS and PPS in the extradata")
 	}
-	if len(sets) != 2 {
-		return nil, fmt.Errorf("x264 headers: %d parameter sets, want SPS and PPS", len(sets))
-	}
-	return sets, nil
+	return ps.List(), nil
 }
 
 // ParameterSets returns the SPS and PPS (without start codes) that precede
@@ -315,7 +310,7 @@ func (e *Encoder) Receive() (*AccessUnit, error) {
 	}
 	e.buf = e.buf[:len(data)]
 	copy(e.buf, data)
-	e.au.NALUs = annexb.AppendSplit(e.au.NALUs[:0], e.buf)
+	e.au.NALUs = codec.AppendSplitAnnexB(e.au.NALUs[:0], e.buf)
 	e.au.PTS = fromTicks(e.pkt.pts())
 	e.au.DTS = fromTicks(e.pkt.dts())
 	e.au.Keyframe = e.pkt.key()

@@ -2,15 +2,15 @@ package transcode
 
 import (
 	"bytes"
-	"github.com/camgate/camgate/codec"
 	"image/jpeg"
 	"math"
 	"math/rand"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/camgate/camgate/internal/annexb"
+	"github.com/camgate/camgate/codec"
 )
 
 const frameDur = 40 * time.Millisecond // the clips are 25 fps
@@ -21,7 +21,11 @@ func loadClip(t testing.TB, name string) [][][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return annexb.AccessUnits(b, name[len(name)-4:] == "hevc")
+	c := codec.H264
+	if strings.HasSuffix(name, ".hevc") {
+		c = codec.H265
+	}
+	return codec.AnnexBAccessUnits(b, c)
 }
 
 func newDecoder(t testing.TB, c codec.Codec) *Decoder {
