@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/camgate/camgate/codec"
 	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/transcode"
 )
@@ -48,7 +49,7 @@ func encodeClip(width, height, fps, seconds, gop int, draw func(f *transcode.Fra
 	}
 	defer enc.Close()
 	var clip fakecam.Clip
-	keep := func(au *transcode.AccessUnit) error {
+	keep := func(au *codec.AccessUnit) error {
 		nalus := make([][]byte, len(au.NALUs))
 		for k, nal := range au.NALUs {
 			nalus[k] = append([]byte(nil), nal...)

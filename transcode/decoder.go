@@ -78,12 +78,12 @@ func NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 	default:
 		return nil, fmt.Errorf("decoder: unsupported codec %v", cfg.Codec)
 	}
-	codec := astiav.FindDecoder(id)
-	if codec == nil {
+	libavDecoder := astiav.FindDecoder(id)
+	if libavDecoder == nil {
 		return nil, fmt.Errorf("decoder: libav has no %v decoder", cfg.Codec)
 	}
 	d := &Decoder{cfg: cfg, waitKey: true}
-	d.ctx = astiav.AllocCodecContext(codec)
+	d.ctx = astiav.AllocCodecContext(libavDecoder)
 	if d.ctx == nil {
 		return nil, errors.New("decoder: avcodec_alloc_context3 failed")
 	}
@@ -120,7 +120,7 @@ func NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 	if cfg.Fast {
 		_ = opts.Set("flags2", "+fast", 0)
 	}
-	if err := d.ctx.Open(codec, opts); err != nil {
+	if err := d.ctx.Open(libavDecoder, opts); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("decoder: open %v: %w", cfg.Codec, err)
 	}
@@ -165,7 +165,7 @@ func (d *Decoder) Send(au *codec.AccessUnit) error {
 		}
 		d.waitKey = false
 	}
-	if err := d.pkt.fillAnnexB(au.NALUs, toTicks(au.PTS), au.Keyframe); err != nil {
+	if err := d.pkt.fillAnnexB(au.NALUs, codec.Ticks(au.PTS, codec.VideoClockRate), au.Keyframe); err != nil {
 		return fmt.Errorf("decoder: %w", err)
 	}
 	switch ret := sendPacket(d.ctx, d.pkt); {
