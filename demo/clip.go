@@ -24,7 +24,9 @@ func Clip(width, height, fps, seconds, gop, hue int) (fakecam.Clip, error) {
 
 // SolidClip is seconds of one Y'CbCr colour: a picture that survives any
 // compression, for checking where a camera's picture ends up (grid tiles,
-// snapshots).
+// snapshots). The tests of pipeline and api are its users; it lives beside
+// Clip, not in a test package, because it is Clip with another drawing and
+// shares its encoder loop, and costs the binary a few lines and no state.
 func SolidClip(width, height, fps, seconds, gop int, y, cb, cr byte) (fakecam.Clip, error) {
 	return encodeClip(width, height, fps, seconds, gop, func(f *transcode.Frame, _ int) { f.Fill(y, cb, cr) })
 }

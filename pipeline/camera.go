@@ -39,16 +39,14 @@ type Camera struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu          sync.Mutex
-	state       State
-	since       time.Time
-	lastErr     string
-	lastErrAt   time.Time
-	reconnects  uint64
-	readyAt     time.Time
-	session     *session
-	endSession  context.CancelFunc
-	skipBackoff bool
+	mu         sync.Mutex
+	state      State
+	since      time.Time
+	lastErr    string
+	lastErrAt  time.Time
+	reconnects uint64
+	readyAt    time.Time
+	session    *session
 
 	snaps *snapshotter // snapshots keep the decoder running while wanted
 
@@ -180,49 +178,27 @@ func (c *Camera) closeOutputs() {
 	c.outs = nil
 }
 
-// Reconnect ends the current session and starts a new one at once, without
-// backoff.
-func (c *Camera) Reconnect() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.skipBackoff = true
-	if c.endSession != nil {
-		c.endSession()
-	}
-}
-
-var errReconnect = errors.New("reconnect requested")
-
 // supervise runs sessions until the camera stops.
 func (c *Camera) supervise() {
 	defer c.wg.Done()
 	attempt := 0
 	h := (*sourceHandler)(c)
 	for {
-		sctx, end := context.WithCancelCause(c.ctx)
 		c.mu.Lock()
-		c.endSession = func() { end(errReconnect) }
 		c.readyAt = time.Time{}
 		c.mu.Unlock()
 		c.setState(StateConnecting, nil)
 
-		err := c.src.Run(sctx, h)
-		if errors.Is(context.Cause(sctx), errReconnect) {
-			err = errReconnect
-		}
-		end(nil)
+		err := c.src.Run(c.ctx, h)
 		if c.ctx.Err() != nil {
 			return
 		}
 
 		c.mu.Lock()
-		c.endSession = nil
 		readyFor := time.Duration(0)
 		if !c.readyAt.IsZero() {
 			readyFor = time.Since(c.readyAt)
 		}
-		skip := c.skipBackoff
-		c.skipBackoff = false
 		c.reconnects++
 		c.mu.Unlock()
 
@@ -236,9 +212,6 @@ func (c *Camera) supervise() {
 		c.setState(state, err)
 		delay := c.cfg.Backoff.Delay(attempt)
 		attempt++
-		if skip {
-			delay = 0
-		}
 		c.log.Warn().Err(err).Dur("retry_in", delay).Msg("session ended")
 		c.setState(StateBackoff, nil)
 		t := time.NewTimer(delay)
