@@ -2,7 +2,6 @@ package bench
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -23,18 +22,12 @@ func LoadClip(name string) (aus [][][]byte, hevc bool, err error) {
 	if !strings.ContainsRune(name, '/') {
 		path = filepath.Join(TestdataDir(), name)
 	}
-	b, err := os.ReadFile(path)
+	aus, c, err := codec.ReadAnnexBFile(path)
 	if err != nil {
 		return nil, false, err
 	}
-	hevc = strings.HasSuffix(path, ".hevc") || strings.HasSuffix(path, ".h265")
-	c := codec.H264
-	if hevc {
-		c = codec.H265
-	}
-	aus = codec.AnnexBAccessUnits(b, c)
 	if len(aus) == 0 {
 		return nil, false, fmt.Errorf("%s: no access units (not an Annex-B H.264/H.265 stream?)", path)
 	}
-	return aus, hevc, nil
+	return aus, c == codec.H265, nil
 }

@@ -1,6 +1,9 @@
 package codec
 
 import (
+	"os"
+	"strings"
+
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h265"
 )
@@ -80,4 +83,18 @@ func precedesPicture(c Codec, typ int) bool {
 		return IsParameterSetType(c, typ) || typ == int(h265.NALUType_AUD_NUT) || typ == int(h265.NALUType_PREFIX_SEI_NUT)
 	}
 	return IsParameterSetType(c, typ) || typ == int(h264.NALUTypeSEI) || typ == int(h264.NALUTypeAccessUnitDelimiter)
+}
+
+// ReadAnnexBFile reads a raw Annex-B file and splits it into access units.
+// Its name says the codec: .hevc or .h265 for H.265, anything else H.264.
+func ReadAnnexBFile(path string) ([][][]byte, Codec, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	c := H264
+	if strings.HasSuffix(path, ".hevc") || strings.HasSuffix(path, ".h265") {
+		c = H265
+	}
+	return AnnexBAccessUnits(b, c), c, nil
 }

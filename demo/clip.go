@@ -109,7 +109,7 @@ func drawDemoFrame(f *transcode.Frame, i, fps int, cb, cr float64) {
 	bw, bh := w/8, h/6
 	bx := (i*(w+bw)/(4*fps))%(w+bw) - bw
 	by := h / 2
-	fillRect(f, bx, by, bw, bh, 220, 128, 128)
+	transcode.FillRect(f, bx, by, bw, bh, 220, 128, 128)
 	// A clock bar: one block per second of the clip, the current one lit.
 	blocks := 10
 	sec := (i / fps) % blocks
@@ -118,34 +118,6 @@ func drawDemoFrame(f *transcode.Frame, i, fps int, cb, cr float64) {
 		if k == sec {
 			lum = 235
 		}
-		fillRect(f, w/20+k*(w/14), h/14, w/20, h/20, lum, 128, 128)
-	}
-}
-
-// fillRect paints a rectangle, clipped to the picture.
-func fillRect(f *transcode.Frame, x, y, w, h int, lum, cb, cr byte) {
-	fw, fh := f.Width(), f.Height()
-	x0, y0, x1, y1 := max(x, 0), max(y, 0), min(x+w, fw), min(y+h, fh)
-	if x0 >= x1 || y0 >= y1 {
-		return
-	}
-	yp, ys := f.Plane(0)
-	for r := y0; r < y1; r++ {
-		line := yp[r*ys+x0 : r*ys+x1]
-		for k := range line {
-			line[k] = lum
-		}
-	}
-	for p, val := range [3]byte{0, cb, cr} {
-		if p == 0 {
-			continue
-		}
-		pl, ps := f.Plane(p)
-		for r := y0 / 2; r < (y1+1)/2; r++ {
-			line := pl[r*ps+x0/2 : r*ps+(x1+1)/2]
-			for k := range line {
-				line[k] = val
-			}
-		}
+		transcode.FillRect(f, w/20+k*(w/14), h/14, w/20, h/20, lum, 128, 128)
 	}
 }

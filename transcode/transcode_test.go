@@ -5,8 +5,6 @@ import (
 	"image/jpeg"
 	"math"
 	"math/rand"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,15 +15,11 @@ const frameDur = 40 * time.Millisecond // the clips are 25 fps
 
 func loadClip(t testing.TB, name string) [][][]byte {
 	t.Helper()
-	b, err := os.ReadFile("../testdata/" + name)
+	aus, _, err := codec.ReadAnnexBFile("../testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := codec.H264
-	if strings.HasSuffix(name, ".hevc") {
-		c = codec.H265
-	}
-	return codec.AnnexBAccessUnits(b, c)
+	return aus
 }
 
 func newDecoder(t testing.TB, c codec.Codec) *Decoder {

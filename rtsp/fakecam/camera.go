@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,20 +33,14 @@ type Clip struct {
 
 // LoadClip reads a raw Annex-B H.264 (.h264) or H.265 (.hevc, .h265) file.
 func LoadClip(path string) (Clip, error) {
-	b, err := os.ReadFile(path)
+	aus, c, err := codec.ReadAnnexBFile(path)
 	if err != nil {
 		return Clip{}, err
 	}
-	hevc := strings.HasSuffix(path, ".hevc") || strings.HasSuffix(path, ".h265")
-	c := codec.H264
-	if hevc {
-		c = codec.H265
-	}
-	aus := codec.AnnexBAccessUnits(b, c)
 	if len(aus) == 0 || !codec.IsKeyframe(c, aus[0]) {
 		return Clip{}, fmt.Errorf("%s: not an Annex-B stream starting with a keyframe", path)
 	}
-	return Clip{AccessUnits: aus, HEVC: hevc}, nil
+	return Clip{AccessUnits: aus, HEVC: c == codec.H265}, nil
 }
 
 // Config describes a fake camera.
