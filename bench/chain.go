@@ -23,8 +23,8 @@ type Chain struct {
 	sc      *transcode.Scaler
 	enc     *transcode.Encoder
 	fps     int
-	emit    func(*transcode.AccessUnit) error // c.count, bound once: no allocation per picture
-	process func(*transcode.Frame) error      // c.scaleEncode, bound once
+	emit    func(*codec.AccessUnit) error // c.count, bound once: no allocation per picture
+	process func(*transcode.Frame) error  // c.scaleEncode, bound once
 	codec   codec.Codec
 	au      codec.AccessUnit // reused for every input picture
 	n       int
@@ -95,7 +95,7 @@ func (c *Chain) Flush() error {
 }
 
 // count adds an encoded picture to the totals.
-func (c *Chain) count(au *transcode.AccessUnit) error {
+func (c *Chain) count(au *codec.AccessUnit) error {
 	c.Frames++
 	for _, n := range au.NALUs {
 		c.Bytes += 4 + len(n)

@@ -2,12 +2,11 @@ package bench
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 
-	"github.com/camgate/camgate/internal/annexb"
+	"github.com/camgate/camgate/codec"
 )
 
 // TestdataDir is the repository's testdata folder, found from this source file
@@ -23,14 +22,12 @@ func LoadClip(name string) (aus [][][]byte, hevc bool, err error) {
 	if !strings.ContainsRune(name, '/') {
 		path = filepath.Join(TestdataDir(), name)
 	}
-	b, err := os.ReadFile(path)
+	aus, c, err := codec.ReadAnnexBFile(path)
 	if err != nil {
 		return nil, false, err
 	}
-	hevc = strings.HasSuffix(path, ".hevc") || strings.HasSuffix(path, ".h265")
-	aus = annexb.AccessUnits(b, hevc)
 	if len(aus) == 0 {
 		return nil, false, fmt.Errorf("%s: no access units (not an Annex-B H.264/H.265 stream?)", path)
 	}
-	return aus, hevc, nil
+	return aus, c == codec.H265, nil
 }

@@ -169,7 +169,7 @@ func (r *Runner) timedPass(s Setting, res *Result) (*encoded, error) {
 	var decCPU, scCPU, encCPU time.Duration
 	sent, received, delay := 0, 0, 0
 
-	keep := func(au *transcode.AccessUnit) error {
+	keep := func(au *codec.AccessUnit) error {
 		if received == 0 {
 			delay = sent - 1
 		}

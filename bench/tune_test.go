@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camgate/camgate/codec"
 	"github.com/camgate/camgate/conf"
-	"github.com/camgate/camgate/internal/annexb"
 	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/transcode"
 )
@@ -360,8 +360,8 @@ func TestRecordRTSP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.FPS != 25 || len(in.AUs) < 50 || len(in.AUs) > 60 || !annexb.IsKeyframe(in.AUs[0], false) {
-		t.Fatalf("recorded %d pictures at %d fps (keyframe first: %v); want about 2 s at 25", len(in.AUs), in.FPS, annexb.IsKeyframe(in.AUs[0], false))
+	if in.FPS != 25 || len(in.AUs) < 50 || len(in.AUs) > 60 || !codec.IsKeyframe(codec.H264, in.AUs[0]) {
+		t.Fatalf("recorded %d pictures at %d fps (keyframe first: %v); want about 2 s at 25", len(in.AUs), in.FPS, codec.IsKeyframe(codec.H264, in.AUs[0]))
 	}
 	r := NewRunner(in)
 	defer r.Close()

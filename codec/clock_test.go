@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -29,5 +30,17 @@ func TestClockRoundTripsForYears(t *testing.T) {
 func TestTicksNegative(t *testing.T) {
 	if got := Ticks(-time.Second/90000*2-1, VideoClockRate); got != -2 {
 		t.Fatalf("Ticks of about -2 ticks = %d", got)
+	}
+}
+
+// Up to the largest whole second a Duration holds (292 years), Duration
+// overflows nowhere; ticks*time.Second would from 28 hours on at 90 kHz.
+func TestDurationAtTheEndOfTime(t *testing.T) {
+	secs := int64(math.MaxInt64/time.Second) - 1
+	if got, want := Duration(secs*VideoClockRate+89999, VideoClockRate), time.Duration(secs)*time.Second+999988888; got != want {
+		t.Errorf("%d s and 89999 ticks: %v, want %v", secs, got, want)
+	}
+	if got := Duration(1, VideoClockRate); got != 11111*time.Nanosecond {
+		t.Errorf("one tick: %v, want 11.111µs", got)
 	}
 }

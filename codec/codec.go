@@ -1,7 +1,8 @@
 // Package codec holds the facts about H.264 and H.265 that every room of
 // camgate shares: which codec a stream is, what an access unit is, which NAL
 // units start a picture a decoder can begin at or carry its parameter sets,
-// and how a media clock converts to time. It imports only the standard
+// how an Annex-B byte stream splits into access units, and how a media clock
+// converts to time. It imports only the standard
 // library and mediacommon, so that rtsp, transcode, the stream hub and the
 // pipeline all speak it without importing each other.
 package codec

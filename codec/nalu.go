@@ -46,6 +46,28 @@ func IsParameterSetType(c Codec, typ int) bool {
 	return typ == int(h264.NALUTypeSPS) || typ == int(h264.NALUTypePPS)
 }
 
+// IsSliceType reports whether a NAL unit of type typ carries a slice of a
+// picture (a VCL NAL unit): types 1 to 5 in H.264, 0 to 31 in H.265.
+func IsSliceType(c Codec, typ int) bool {
+	if c == H265 {
+		return typ >= int(h265.NALUType_TRAIL_N) && typ < int(h265.NALUType_VPS_NUT)
+	}
+	return typ >= int(h264.NALUTypeNonIDR) && typ <= int(h264.NALUTypeIDR)
+}
+
+// IsFirstSlice reports whether a slice NAL unit is the first slice of its
+// picture, which is where a new access unit begins. The flag is the first
+// bit behind the NAL unit header: H.265's first_slice_segment_in_pic_flag,
+// and in H.264 first_mb_in_slice, whose value 0 is coded as a single 1 bit.
+// A NAL unit too short to hold it is not a first slice.
+func IsFirstSlice(c Codec, nalu []byte) bool {
+	header := 1
+	if c == H265 {
+		header = 2
+	}
+	return len(nalu) > header && nalu[header]&0x80 != 0
+}
+
 // IsKeyframe reports whether the access unit holds a picture a decoder can
 // start at.
 func IsKeyframe(c Codec, au [][]byte) bool {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/camgate/camgate/codec"
 	"github.com/camgate/camgate/rtsp/fakecam"
 	"github.com/camgate/camgate/transcode"
 )
@@ -23,7 +24,9 @@ func Clip(width, height, fps, seconds, gop, hue int) (fakecam.Clip, error) {
 
 // SolidClip is seconds of one Y'CbCr colour: a picture that survives any
 // compression, for checking where a camera's picture ends up (grid tiles,
-// snapshots).
+// snapshots). The tests of pipeline and api are its users; it lives beside
+// Clip, not in a test package, because it is Clip with another drawing and
+// shares its encoder loop, and costs the binary a few lines and no state.
 func SolidClip(width, height, fps, seconds, gop int, y, cb, cr byte) (fakecam.Clip, error) {
 	return encodeClip(width, height, fps, seconds, gop, func(f *transcode.Frame, _ int) { f.Fill(y, cb, cr) })
 }
@@ -48,7 +51,7 @@ func encodeClip(width, height, fps, seconds, gop int, draw func(f *transcode.Fra
 	}
 	defer enc.Close()
 	var clip fakecam.Clip
-	keep := func(au *transcode.AccessUnit) error {
+	keep := func(au *codec.AccessUnit) error {
 		nalus := make([][]byte, len(au.NALUs))
 		for k, nal := range au.NALUs {
 			nalus[k] = append([]byte(nil), nal...)
@@ -106,7 +109,7 @@ func drawDemoFrame(f *transcode.Frame, i, fps int, cb, cr float64) {
 	bw, bh := w/8, h/6
 	bx := (i*(w+bw)/(4*fps))%(w+bw) - bw
 	by := h / 2
-	fillRect(f, bx, by, bw, bh, 220, 128, 128)
+	transcode.FillRect(f, bx, by, bw, bh, 220, 128, 128)
 	// A clock bar: one block per second of the clip, the current one lit.
 	blocks := 10
 	sec := (i / fps) % blocks
@@ -115,34 +118,6 @@ func drawDemoFrame(f *transcode.Frame, i, fps int, cb, cr float64) {
 		if k == sec {
 			lum = 235
 		}
-		fillRect(f, w/20+k*(w/14), h/14, w/20, h/20, lum, 128, 128)
-	}
-}
-
-// fillRect paints a rectangle, clipped to the picture.
-func fillRect(f *transcode.Frame, x, y, w, h int, lum, cb, cr byte) {
-	fw, fh := f.Width(), f.Height()
-	x0, y0, x1, y1 := max(x, 0), max(y, 0), min(x+w, fw), min(y+h, fh)
-	if x0 >= x1 || y0 >= y1 {
-		return
-	}
-	yp, ys := f.Plane(0)
-	for r := y0; r < y1; r++ {
-		line := yp[r*ys+x0 : r*ys+x1]
-		for k := range line {
-			line[k] = lum
-		}
-	}
-	for p, val := range [3]byte{0, cb, cr} {
-		if p == 0 {
-			continue
-		}
-		pl, ps := f.Plane(p)
-		for r := y0 / 2; r < (y1+1)/2; r++ {
-			line := pl[r*ps+x0/2 : r*ps+(x1+1)/2]
-			for k := range line {
-				line[k] = val
-			}
-		}
+		transcode.FillRect(f, w/20+k*(w/14), h/14, w/20, h/20, lum, 128, 128)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/camgate/camgate/codec"
 	"github.com/camgate/camgate/rtsp"
 	"github.com/camgate/camgate/stream"
-	"github.com/camgate/camgate/transcode"
 )
 
 // Camera is one camera's goroutine tree:
@@ -39,16 +38,13 @@ type Camera struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu          sync.Mutex
-	state       State
-	since       time.Time
-	lastErr     string
-	lastErrAt   time.Time
-	reconnects  uint64
-	readyAt     time.Time
-	session     *session
-	endSession  context.CancelFunc
-	skipBackoff bool
+	mu         sync.Mutex
+	state      State
+	since      time.Time
+	lastErr    string
+	lastErrAt  time.Time
+	reconnects uint64
+	readyAt    time.Time
 
 	snaps *snapshotter // snapshots keep the decoder running while wanted
 
@@ -180,49 +176,27 @@ func (c *Camera) closeOutputs() {
 	c.outs = nil
 }
 
-// Reconnect ends the current session and starts a new one at once, without
-// backoff.
-func (c *Camera) Reconnect() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.skipBackoff = true
-	if c.endSession != nil {
-		c.endSession()
-	}
-}
-
-var errReconnect = errors.New("reconnect requested")
-
 // supervise runs sessions until the camera stops.
 func (c *Camera) supervise() {
 	defer c.wg.Done()
 	attempt := 0
 	h := (*sourceHandler)(c)
 	for {
-		sctx, end := context.WithCancelCause(c.ctx)
 		c.mu.Lock()
-		c.endSession = func() { end(errReconnect) }
 		c.readyAt = time.Time{}
 		c.mu.Unlock()
 		c.setState(StateConnecting, nil)
 
-		err := c.src.Run(sctx, h)
-		if errors.Is(context.Cause(sctx), errReconnect) {
-			err = errReconnect
-		}
-		end(nil)
+		err := c.src.Run(c.ctx, h)
 		if c.ctx.Err() != nil {
 			return
 		}
 
 		c.mu.Lock()
-		c.endSession = nil
 		readyFor := time.Duration(0)
 		if !c.readyAt.IsZero() {
 			readyFor = time.Since(c.readyAt)
 		}
-		skip := c.skipBackoff
-		c.skipBackoff = false
 		c.reconnects++
 		c.mu.Unlock()
 
@@ -236,9 +210,6 @@ func (c *Camera) supervise() {
 		c.setState(state, err)
 		delay := c.cfg.Backoff.Delay(attempt)
 		attempt++
-		if skip {
-			delay = 0
-		}
 		c.log.Warn().Err(err).Dur("retry_in", delay).Msg("session ended")
 		c.setState(StateBackoff, nil)
 		t := time.NewTimer(delay)
@@ -397,116 +368,6 @@ func (c *Camera) ingestVideo(u stream.Unit) {
 		in.dropping = true
 		c.queueDrops.Add(1)
 	}
-}
-
-// decode is the decoder goroutine: one decode per access unit, shared by
-// every output.
-func (c *Camera) decode() {
-	defer c.wg.Done()
-	var dec *transcode.Decoder
-	var cur *session
-	var errBase, skipBase uint64 // counts of the decoders of earlier sessions
-	closeDecoder := func() {
-		if dec != nil {
-			s := dec.Stats()
-			errBase, skipBase = errBase+s.Errors, skipBase+s.Skipped
-			dec.Close()
-			dec = nil
-		}
-	}
-	defer closeDecoder()
-	defer c.snaps.close()
-	// The sinks this goroutine has seen, to free the scalers of removed ones.
-	var sinks *[]*tileSink
-	updateSinks := func() {
-		cur := c.sinks.Load()
-		if cur == sinks {
-			return
-		}
-		if sinks != nil {
-			for _, old := range *sinks {
-				if cur == nil || !containsSink(*cur, old) {
-					old.close()
-				}
-			}
-		}
-		sinks = cur
-	}
-	defer func() {
-		if sinks != nil {
-			for _, s := range *sinks {
-				s.close()
-			}
-		}
-	}()
-	var lastLog time.Time
-	logLimited := func(msg string, err error) {
-		// Damaged input is counted; it is told at most every 10 s.
-		if time.Since(lastLog) > 10*time.Second {
-			lastLog = time.Now()
-			c.log.Warn().Err(err).Uint64("decode_errors", c.decodeErrors.Load()).Msg(msg)
-		}
-	}
-	// emit hands each decoded picture to every output, grid tile and
-	// snapshot; bound once, it allocates nothing per picture.
-	emit := func(f *transcode.Frame) error {
-		c.decodedPics.Add(1)
-		for _, o := range c.outs {
-			if oerr := o.push(f); oerr != nil {
-				logLimited("output", oerr)
-			}
-		}
-		updateSinks()
-		if sinks != nil {
-			for _, t := range *sinks {
-				t.push(f)
-			}
-		}
-		c.snaps.serve(f)
-		return nil
-	}
-	for {
-		var q queuedAU
-		select {
-		case <-c.ctx.Done():
-			return
-		case q = <-c.queue:
-		}
-		if q.sess != cur {
-			// A new session may bring another codec or other parameter sets:
-			// start from a fresh decoder, at the session's first keyframe.
-			closeDecoder()
-			cur = q.sess
-			d, err := transcode.NewDecoder(transcode.DecoderConfig{
-				Codec: cur.codec, ParameterSets: cur.params,
-				Threads: c.cfg.Decoder.Threads, SkipLoopFilter: !c.cfg.Decoder.Deblock,
-			})
-			if err != nil {
-				c.log.Error().Err(err).Msg("decoder")
-				continue
-			}
-			dec = d
-		}
-		if dec == nil {
-			continue
-		}
-		err := dec.Decode(&q.au, emit)
-		s := dec.Stats()
-		c.decodeErrors.Store(errBase + s.Errors)
-		c.keyWaits.Store(skipBase + s.Skipped)
-		if err != nil {
-			logLimited("decoding", err)
-		}
-	}
-}
-
-func containsSink(list []*tileSink, t *tileSink) bool {
-	for _, s := range list {
-		if s == t {
-			return true
-		}
-	}
-	return false
 }
 
 // sampleMeters samples the counters once a second for the rates.

@@ -20,8 +20,7 @@ type encodedStream struct {
 	height int
 	enc    *transcode.Encoder
 	st     *stream.Stream
-	emit   func(*transcode.AccessUnit) error // e.send, bound once: no allocation per picture
-	au     codec.AccessUnit                  // reused for every picture
+	emit   func(*codec.AccessUnit) error // e.send, bound once: no allocation per picture
 
 	frames   atomic.Uint64 // encoded pictures sent
 	errors   atomic.Uint64 // scale, encode or send failures
@@ -59,9 +58,8 @@ func (e *encodedStream) encode(f *transcode.Frame) error {
 }
 
 // send hands one encoded picture to the hub, which copies it for readers.
-func (e *encodedStream) send(au *transcode.AccessUnit) error {
-	e.au = codec.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, Keyframe: au.Keyframe}
-	e.st.WriteAccessUnit(&e.au)
+func (e *encodedStream) send(au *codec.AccessUnit) error {
+	e.st.WriteAccessUnit(au)
 	e.frames.Add(1)
 	e.lastUnix.Store(time.Now().UnixNano())
 	return nil

@@ -214,6 +214,11 @@ func TestGridLayoutAndFit(t *testing.T) {
 	// A 4:3 picture in a 16:9 tile: letterbox keeps it whole with bars at the
 	// sides, crop fills the tile, stretch fills it distorted.
 	slot := &tileSlot{w: 320, h: 180}
+	src, err := transcode.NewFrame(640, 480)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
 	for _, tc := range []struct {
 		fit            Fit
 		sw, sh, dx, cx int
@@ -226,7 +231,11 @@ func TestGridLayoutAndFit(t *testing.T) {
 		if !s.configure(640, 480) {
 			t.Fatalf("%v: configure failed", tc.fit)
 		}
-		w, h := s.scaler.Size()
+		scaled, err := s.scaler.Scale(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, h := scaled.Width(), scaled.Height()
 		if w != tc.sw || h != tc.sh || s.dx != tc.dx || s.cx != tc.cx {
 			t.Errorf("%v: scaled to %dx%d at dx %d, crop x %d; want %dx%d, %d, %d", tc.fit, w, h, s.dx, s.cx, tc.sw, tc.sh, tc.dx, tc.cx)
 		}

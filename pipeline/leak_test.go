@@ -30,12 +30,13 @@ func settledResources(t *testing.T) resources {
 }
 
 // TestReconnectCyclesLeakNothing forces 150 reconnections (50 to warm up), half from
-// camgate's side and half from the camera's, with readers attached, and
-// checks that file descriptors, goroutines, threads and memory come back to
-// where they were.
+// camgate's side (its stall watchdog ends a session whose camera sends
+// nothing) and half from the camera's (it drops the session), with readers
+// attached, and checks that file descriptors, goroutines, threads and memory
+// come back to where they were.
 func TestReconnectCyclesLeakNothing(t *testing.T) {
 	if testing.Short() {
-		t.Skip("150 reconnect cycles take about 35 s")
+		t.Skip("150 reconnect cycles take about 50 s")
 	}
 	clip, err := demo.Clip(320, 180, 25, 2, 5, 200) // a keyframe every 200 ms
 	if err != nil {
@@ -44,31 +45,37 @@ func TestReconnectCyclesLeakNothing(t *testing.T) {
 	cam := startFake(t, clip, true)
 	sub := DefaultSub
 	sub.Width, sub.Height = 160, 96
-	cfg := CameraConfig{Name: "c", URL: cam.URL(), Sub: sub, Backoff: Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}}
+	cfg := CameraConfig{Name: "c", URL: cam.URL(), Sub: sub, StallTimeout: 200 * time.Millisecond,
+		Backoff: Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}}
 	g := startGateway(t, cfg)
 	c := g.Camera("c")
 	waitState(t, c, StateReady, 10*time.Second)
 	r1 := newReader(t, g.Server().URL("c/sub"), false)
 	r2 := newReader(t, g.Server().URL("c/main"), false)
 
-	cycle := func(i int) {
-		before := c.Stats().Reconnects
-		if i%2 == 0 {
-			c.Reconnect()
-		} else {
-			cam.Kick()
-		}
+	waitFor := func(i int, what string, done func(CameraStats) bool) {
 		deadline := time.Now().Add(5 * time.Second)
 		for {
 			st := c.Stats()
-			if st.Reconnects > before && st.State == StateReady {
+			if done(st) {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("cycle %d: no reconnection within 5 s (state %v, last error %q)", i, st.State, st.LastError)
+				t.Fatalf("cycle %d: no %s within 5 s (state %v, last error %q)", i, what, st.State, st.LastError)
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
+	}
+	cycle := func(i int) {
+		before := c.Stats().Reconnects
+		if i%2 == 0 {
+			cam.Stall(true)
+			waitFor(i, "stall detected", func(st CameraStats) bool { return st.Reconnects > before })
+			cam.Stall(false)
+		} else {
+			cam.Kick()
+		}
+		waitFor(i, "reconnection", func(st CameraStats) bool { return st.Reconnects > before && st.State == StateReady })
 	}
 	// Warm-up lets glibc's malloc arenas and Go's heap reach their working size
 	// (measured: RSS grows for about 50 cycles, then stays within 1%).

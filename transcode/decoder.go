@@ -28,9 +28,6 @@ type DecoderConfig struct {
 	// SkipLoopFilter skips the deblocking filter on non-key frames: faster, at
 	// the cost of some blockiness that a downscaled sub stream hides well.
 	SkipLoopFilter bool
-
-	// Fast allows non-spec-compliant speedups (AV_CODEC_FLAG2_FAST).
-	Fast bool
 }
 
 // DecoderStats counts what a Decoder has seen.
@@ -41,9 +38,9 @@ type DecoderStats struct {
 	Skipped     uint64 // access units dropped while waiting for a keyframe
 }
 
-// ErrCorrupt reports a picture the decoder marked as damaged; it was dropped
+// errCorrupt reports a picture the decoder marked as damaged; it was dropped
 // and decoding resumes at the next keyframe.
-var ErrCorrupt = errors.New("corrupt picture dropped, waiting for the next keyframe")
+var errCorrupt = errors.New("corrupt picture dropped, waiting for the next keyframe")
 
 // Decoder decodes H.264 or H.265 access units into frames.
 //
@@ -60,11 +57,15 @@ type Decoder struct {
 	stats   DecoderStats
 }
 
-// liveDecoders counts open decoders, so that tests and diagnostics can check
-// that each camera is decoded once and that no decoder is left behind.
+// liveDecoders counts open decoders.
 var liveDecoders atomic.Int64
 
-// LiveDecoders returns the number of decoders open in the process.
+// LiveDecoders returns the number of decoders open in the process. It is the
+// one process-wide check of the design's central promise, one decode per
+// camera whatever its outputs and grids, and of no decoder left behind by a
+// reconnect. Only tests read it today, but they are the pipeline's tests, in
+// another package, which an export_test.go cannot reach; it costs an atomic
+// add per decoder opened or closed.
 func LiveDecoders() int { return int(liveDecoders.Load()) }
 
 // NewDecoder opens a decoder.
@@ -78,12 +79,12 @@ func NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 	default:
 		return nil, fmt.Errorf("decoder: unsupported codec %v", cfg.Codec)
 	}
-	codec := astiav.FindDecoder(id)
-	if codec == nil {
+	libavDecoder := astiav.FindDecoder(id)
+	if libavDecoder == nil {
 		return nil, fmt.Errorf("decoder: libav has no %v decoder", cfg.Codec)
 	}
 	d := &Decoder{cfg: cfg, waitKey: true}
-	d.ctx = astiav.AllocCodecContext(codec)
+	d.ctx = astiav.AllocCodecContext(libavDecoder)
 	if d.ctx == nil {
 		return nil, errors.New("decoder: avcodec_alloc_context3 failed")
 	}
@@ -117,10 +118,7 @@ func NewDecoder(cfg DecoderConfig) (*Decoder, error) {
 	if cfg.SkipLoopFilter {
 		_ = opts.Set("skip_loop_filter", "nokey", 0)
 	}
-	if cfg.Fast {
-		_ = opts.Set("flags2", "+fast", 0)
-	}
-	if err := d.ctx.Open(codec, opts); err != nil {
+	if err := d.ctx.Open(libavDecoder, opts); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("decoder: open %v: %w", cfg.Codec, err)
 	}
@@ -165,7 +163,7 @@ func (d *Decoder) Send(au *codec.AccessUnit) error {
 		}
 		d.waitKey = false
 	}
-	if err := d.pkt.fillAnnexB(au.NALUs, toTicks(au.PTS), au.Keyframe); err != nil {
+	if err := d.pkt.fillAnnexB(au.NALUs, codec.Ticks(au.PTS, codec.VideoClockRate), au.Keyframe); err != nil {
 		return fmt.Errorf("decoder: %w", err)
 	}
 	switch ret := sendPacket(d.ctx, d.pkt); {
@@ -204,7 +202,7 @@ func (d *Decoder) Receive() (*Frame, error) {
 		d.frame.f.Unref()
 		d.stats.Errors++
 		d.waitKey = true
-		return nil, ErrCorrupt
+		return nil, errCorrupt
 	}
 	d.stats.Frames++
 	return &d.frame, nil

@@ -2,8 +2,10 @@
 // it decodes H.264 and H.265 access units, scales pictures, encodes H.264 with
 // x264 and makes JPEG snapshots.
 //
-// Other packages see plain Go types only: an access unit is a list of NAL units
-// (without start codes) and a time.Duration timestamp, a picture is a *Frame.
+// Other packages see plain Go types only: an access unit is a
+// *codec.AccessUnit (NAL units without start codes, a time.Duration timestamp,
+// a keyframe flag), a picture is a *Frame. Timestamps inside are ticks of
+// codec.VideoClockRate.
 //
 // Ownership follows one rule: every constructor returns something with an
 // idempotent Close. Frames and packets of the per-frame path are allocated once

@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/asticode/go-astiav"
 
-	"github.com/camgate/camgate/internal/annexb"
+	"github.com/camgate/camgate/codec"
 )
 
 // EncoderConfig holds the x264 settings of an output stream. The zero value
@@ -120,13 +119,6 @@ func oneOf(s string, set ...string) bool {
 	return false
 }
 
-// AccessUnit is one encoded picture.
-type AccessUnit struct {
-	NALUs    [][]byte // without start codes
-	PTS, DTS time.Duration
-	Keyframe bool // an IDR picture, preceded in NALUs by SPS and PPS
-}
-
 // Encoder encodes yuv420p frames to H.264 with x264.
 //
 // Every IDR access unit carries SPS and PPS, so a reader that joins at any
@@ -136,7 +128,7 @@ type Encoder struct {
 	cfg       EncoderConfig
 	ctx       *astiav.CodecContext
 	pkt       *packet
-	au        AccessUnit
+	au        codec.AccessUnit
 	buf       []byte
 	lastPTS   int64
 	started   bool
@@ -151,12 +143,12 @@ func NewEncoder(cfg EncoderConfig) (*Encoder, error) {
 		return nil, fmt.Errorf("encoder: %w", err)
 	}
 	cfg = cfg.WithDefaults()
-	codec := astiav.FindEncoderByName("libx264")
-	if codec == nil {
+	x264 := astiav.FindEncoderByName("libx264")
+	if x264 == nil {
 		return nil, errors.New("encoder: libav was built without libx264")
 	}
 	e := &Encoder{cfg: cfg}
-	if e.ctx = astiav.AllocCodecContext(codec); e.ctx == nil {
+	if e.ctx = astiav.AllocCodecContext(x264); e.ctx == nil {
 		return nil, errors.New("encoder: avcodec_alloc_context3 failed")
 	}
 	var err error
@@ -164,13 +156,13 @@ func NewEncoder(cfg EncoderConfig) (*Encoder, error) {
 		e.Close()
 		return nil, fmt.Errorf("encoder: %w", err)
 	}
-	if err := openX264(e.ctx, codec, cfg); err != nil {
+	if err := openX264(e.ctx, x264, cfg); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("encoder: open libx264 %dx%d: %w", cfg.Width, cfg.Height, err)
 	}
 	// The SPS and PPS this encoder puts in front of each IDR, known now so
 	// that the stream's SDP can announce them before the first picture.
-	if e.paramSets, err = x264Headers(codec, cfg); err != nil {
+	if e.paramSets, err = x264Headers(x264, cfg); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("encoder: %w", err)
 	}
@@ -178,7 +170,7 @@ func NewEncoder(cfg EncoderConfig) (*Encoder, error) {
 }
 
 // openX264 configures a codec context for cfg and opens it.
-func openX264(c *astiav.CodecContext, codec *astiav.Codec, cfg EncoderConfig) error {
+func openX264(c *astiav.CodecContext, x264 *astiav.Codec, cfg EncoderConfig) error {
 	c.SetWidth(cfg.Width)
 	c.SetHeight(cfg.Height)
 	c.SetPixelFormat(astiav.PixelFormatYuv420P)
@@ -212,33 +204,28 @@ func openX264(c *astiav.CodecContext, codec *astiav.Codec, cfg EncoderConfig) er
 	// SPS/PPS in front of every IDR (x264's repeat-headers, kept on because no
 	// global header is asked for).
 	_ = opts.Set("x264-params", "repeat-headers=1:scenecut=0", 0)
-	return c.Open(codec, opts)
+	return c.Open(x264, opts)
 }
 
 // x264Headers opens a second x264 with the same settings and a global header,
 // which makes it write its SPS and PPS at once (into extradata), and returns
 // them. They are the ones the real encoder repeats in band: the parameter sets
 // follow from the settings alone.
-func x264Headers(codec *astiav.Codec, cfg EncoderConfig) ([][]byte, error) {
-	c := astiav.AllocCodecContext(codec)
+func x264Headers(x264 *astiav.Codec, cfg EncoderConfig) ([][]byte, error) {
+	c := astiav.AllocCodecContext(x264)
 	if c == nil {
 		return nil, errors.New("avcodec_alloc_context3 failed")
 	}
 	defer c.Free()
 	c.SetFlags(c.Flags().Add(astiav.CodecContextFlagGlobalHeader))
-	if err := openX264(c, codec, cfg); err != nil {
+	if err := openX264(c, x264, cfg); err != nil {
 		return nil, fmt.Errorf("x264 headers: %w", err)
 	}
-	var sets [][]byte
-	for _, n := range annexb.Split(c.ExtraData()) {
-		if len(n) > 0 && (n[0]&0x1f == 7 || n[0]&0x1f == 8) { // SPS, PPS
-			sets = append(sets, append([]byte(nil), n...))
-		}
+	ps := codec.FromList(codec.H264, codec.SplitAnnexB(c.ExtraData()))
+	if ps.SPS == nil || ps.PPS == nil {
+		return nil, errors.New("x264 headers: no SPS and PPS in the extradata")
 	}
-	if len(sets) != 2 {
-		return nil, fmt.Errorf("x264 headers: %d parameter sets, want SPS and PPS", len(sets))
-	}
-	return sets, nil
+	return ps.List(), nil
 }
 
 // ParameterSets returns the SPS and PPS (without start codes) that precede
@@ -282,9 +269,10 @@ func (e *Encoder) Send(f *Frame) error {
 }
 
 // Encode sends f (nil: the end of the stream) and hands every access unit
-// that comes out to emit, in order; each is valid only during its call. It is
+// that comes out to emit, in order; each is valid only during its call. A
+// keyframe is an IDR picture, preceded in its NAL units by SPS and PPS. It is
 // Send followed by Receive until nil, the loop every user of an encoder runs.
-func (e *Encoder) Encode(f *Frame, emit func(*AccessUnit) error) error {
+func (e *Encoder) Encode(f *Frame, emit func(*codec.AccessUnit) error) error {
 	if err := e.Send(f); err != nil {
 		return err
 	}
@@ -301,7 +289,7 @@ func (e *Encoder) Encode(f *Frame, emit func(*AccessUnit) error) error {
 
 // Receive returns the next encoded access unit, or nil when the encoder needs
 // more input. The access unit is valid until the next call to Receive.
-func (e *Encoder) Receive() (*AccessUnit, error) {
+func (e *Encoder) Receive() (*codec.AccessUnit, error) {
 	ret := receivePacket(e.ctx, e.pkt)
 	switch {
 	case ret == codeAgain || ret == codeEOF:
@@ -315,9 +303,8 @@ func (e *Encoder) Receive() (*AccessUnit, error) {
 	}
 	e.buf = e.buf[:len(data)]
 	copy(e.buf, data)
-	e.au.NALUs = annexb.AppendSplit(e.au.NALUs[:0], e.buf)
-	e.au.PTS = fromTicks(e.pkt.pts())
-	e.au.DTS = fromTicks(e.pkt.dts())
+	e.au.NALUs = codec.AppendSplitAnnexB(e.au.NALUs[:0], e.buf)
+	e.au.PTS = codec.Duration(e.pkt.pts(), codec.VideoClockRate)
 	e.au.Keyframe = e.pkt.key()
 	return &e.au, nil
 }

@@ -6,7 +6,13 @@ import (
 	"unsafe"
 
 	"github.com/asticode/go-astiav"
+
+	"github.com/camgate/camgate/codec"
 )
+
+// timeBase is the time base of every codec context and frame here: the
+// 90 kHz clock of RTP video, so that a timestamp crosses libav unchanged.
+var timeBase = astiav.NewRational(1, codec.VideoClockRate)
 
 // Frame is a decoded or scaled picture in a planar YUV format.
 //
@@ -24,10 +30,10 @@ func (f *Frame) Width() int { return f.f.Width() }
 func (f *Frame) Height() int { return f.f.Height() }
 
 // PTS returns the presentation timestamp.
-func (f *Frame) PTS() time.Duration { return fromTicks(f.f.Pts()) }
+func (f *Frame) PTS() time.Duration { return codec.Duration(f.f.Pts(), codec.VideoClockRate) }
 
 // SetPTS sets the presentation timestamp.
-func (f *Frame) SetPTS(pts time.Duration) { f.f.SetPts(toTicks(pts)) }
+func (f *Frame) SetPTS(pts time.Duration) { f.f.SetPts(codec.Ticks(pts, codec.VideoClockRate)) }
 
 // Plane returns plane i (0 = Y, 1 = U, 2 = V) and its stride in bytes, without
 // copying: the slice is valid as long as the frame is.

@@ -1,11 +1,10 @@
 package transcode
 
 import (
-	"github.com/camgate/camgate/codec"
 	"testing"
 	"time"
 
-	"github.com/camgate/camgate/internal/annexb"
+	"github.com/camgate/camgate/codec"
 )
 
 // FuzzDecoder feeds the decoder a real keyframe, then the fuzzed access unit
@@ -56,7 +55,7 @@ func FuzzDecoder(f *testing.F) {
 		}
 		d.Send(unitFor(d, aus[0], 0))
 		drain()
-		d.Send(unitFor(d, annexb.Split(data[1:]), 40*time.Millisecond))
+		d.Send(unitFor(d, codec.SplitAnnexB(data[1:]), 40*time.Millisecond))
 		drain()
 		d.Send(unitFor(d, aus[1], 80*time.Millisecond))
 		drain()

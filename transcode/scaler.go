@@ -70,7 +70,6 @@ type Scaler struct {
 	srcW, srcH int
 	srcFmt     astiav.PixelFormat
 	out        Frame
-	reconfigs  int
 }
 
 // NewScaler makes a scaler to width×height yuv420p.
@@ -97,12 +96,6 @@ func newScaler(width, height int, alg ScaleAlgorithm, pixFmt astiav.PixelFormat)
 	return s, nil
 }
 
-// Size returns the output size.
-func (s *Scaler) Size() (width, height int) { return s.width, s.height }
-
-// Reconfigurations counts how often the input's size or format changed.
-func (s *Scaler) Reconfigurations() int { return s.reconfigs }
-
 // Scale converts src. The result keeps src's timestamp and is valid until the
 // next call to Scale.
 func (s *Scaler) Scale(src *Frame) (*Frame, error) {
@@ -128,7 +121,6 @@ func (s *Scaler) configure(w, h int, pixFmt astiav.PixelFormat) error {
 	if s.sws != nil {
 		s.sws.Free()
 		s.sws = nil
-		s.reconfigs++
 	}
 	if w <= 0 || h <= 0 {
 		return fmt.Errorf("scaler: input has no size (%dx%d)", w, h)

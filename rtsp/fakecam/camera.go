@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,7 +22,7 @@ import (
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
 	"github.com/pion/rtp"
 
-	"github.com/camgate/camgate/internal/annexb"
+	"github.com/camgate/camgate/codec"
 )
 
 // Clip is a video to play: access units of NAL units without start codes.
@@ -34,16 +33,14 @@ type Clip struct {
 
 // LoadClip reads a raw Annex-B H.264 (.h264) or H.265 (.hevc, .h265) file.
 func LoadClip(path string) (Clip, error) {
-	b, err := os.ReadFile(path)
+	aus, c, err := codec.ReadAnnexBFile(path)
 	if err != nil {
 		return Clip{}, err
 	}
-	hevc := strings.HasSuffix(path, ".hevc") || strings.HasSuffix(path, ".h265")
-	aus := annexb.AccessUnits(b, hevc)
-	if len(aus) == 0 || !annexb.IsKeyframe(aus[0], hevc) {
+	if len(aus) == 0 || !codec.IsKeyframe(c, aus[0]) {
 		return Clip{}, fmt.Errorf("%s: not an Annex-B stream starting with a keyframe", path)
 	}
-	return Clip{AccessUnits: aus, HEVC: hevc}, nil
+	return Clip{AccessUnits: aus, HEVC: c == codec.H265}, nil
 }
 
 // Config describes a fake camera.
@@ -150,31 +147,12 @@ func (c *Camera) up() error {
 // the SDP as real cameras announce them.
 func (c *Camera) newStreamLocked() error {
 	var vf format.Format
-	first := c.clip.AccessUnits[0]
 	if c.clip.HEVC {
-		f := &format.H265{PayloadTyp: 96}
-		for _, n := range first {
-			switch (n[0] >> 1) & 0x3f {
-			case 32:
-				f.VPS = n
-			case 33:
-				f.SPS = n
-			case 34:
-				f.PPS = n
-			}
-		}
-		vf = f
+		ps := codec.FromList(codec.H265, c.clip.AccessUnits[0])
+		vf = &format.H265{PayloadTyp: 96, VPS: ps.VPS, SPS: ps.SPS, PPS: ps.PPS}
 	} else {
-		f := &format.H264{PayloadTyp: 96, PacketizationMode: 1}
-		for _, n := range first {
-			switch n[0] & 0x1f {
-			case 7:
-				f.SPS = n
-			case 8:
-				f.PPS = n
-			}
-		}
-		vf = f
+		ps := codec.FromList(codec.H264, c.clip.AccessUnits[0])
+		vf = &format.H264{PayloadTyp: 96, PacketizationMode: 1, SPS: ps.SPS, PPS: ps.PPS}
 	}
 	c.video = &description.Media{Type: description.MediaTypeVideo, Formats: []format.Format{vf}}
 	desc := &description.Session{Title: "fake camera", Medias: []*description.Media{c.video}}
@@ -359,7 +337,7 @@ func (c *Camera) play() {
 		st, video, audio, clip := c.stream, c.video, c.audio, c.clip
 		c.mu.Unlock()
 
-		ts := uint32(int64(frame) * 90000 / int64(c.cfg.FPS))
+		ts := uint32(int64(frame) * codec.VideoClockRate / int64(c.cfg.FPS)) // exact for every frame, where a per-frame step would drift
 		if c.frozenClock.Load() {
 			ts = frozenTS
 		} else {

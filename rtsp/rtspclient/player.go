@@ -21,7 +21,7 @@ import (
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
 	"github.com/pion/rtp"
 
-	"github.com/camgate/camgate/internal/annexb"
+	"github.com/camgate/camgate/codec"
 )
 
 // Codec names a media format as the SDP gives it ("H264", "H265", "G711", …).
@@ -210,7 +210,7 @@ func (p *Player) playOnce() error {
 	if err != nil {
 		return fail("describe", err)
 	}
-	video, codec := findVideo(desc)
+	video, name := findVideo(desc)
 	if video == nil {
 		return fail("describe", errors.New("no H.264 or H.265 video"))
 	}
@@ -221,7 +221,7 @@ func (p *Player) playOnce() error {
 	if err != nil {
 		return fail("setup", err)
 	}
-	clockRate := int64(video.format.ClockRate())
+	clockRate := video.format.ClockRate()
 	p.mu.Lock()
 	p.lastPTS = noPTS // a new session: its timestamps start anywhere
 	p.mu.Unlock()
@@ -237,8 +237,8 @@ func (p *Player) playOnce() error {
 		if err != nil || !ok {
 			return // more packets needed, a broken payload (counted by the client), or no timing yet
 		}
-		au := AccessUnit{NALUs: nalus, PTS: ticksToDuration(pts, clockRate),
-			Keyframe: annexb.IsKeyframe(nalus, codec == H265), Arrival: time.Now()}
+		au := AccessUnit{NALUs: nalus, PTS: codec.Duration(pts, clockRate),
+			Keyframe: codec.IsKeyframe(video.codec, nalus), Arrival: time.Now()}
 		if p.cfg.OnAccessUnit != nil {
 			p.cfg.OnAccessUnit(au)
 		}
@@ -267,7 +267,7 @@ func (p *Player) playOnce() error {
 	}
 	p.mu.Lock()
 	p.st.Sessions++
-	p.session = Session{Codec: codec, UDP: udp, Played: played}
+	p.session = Session{Codec: name, UDP: udp, Played: played}
 	p.mu.Unlock()
 	return nil
 }
@@ -275,6 +275,7 @@ func (p *Player) playOnce() error {
 type track struct {
 	media  *description.Media
 	format format.Format
+	codec  codec.Codec
 }
 
 // findVideo returns the first H.264 or H.265 track.
@@ -283,9 +284,9 @@ func findVideo(desc *description.Session) (*track, Codec) {
 		for _, f := range m.Formats {
 			switch f.(type) {
 			case *format.H264:
-				return &track{m, f}, H264
+				return &track{m, f, codec.H264}, H264
 			case *format.H265:
-				return &track{m, f}, H265
+				return &track{m, f, codec.H265}, H265
 			}
 		}
 	}
@@ -311,13 +312,6 @@ func newReassembler(f format.Format) (func(*rtp.Packet) ([][]byte, error), error
 		return d.Decode, nil
 	}
 	return nil, fmt.Errorf("no reassembler for %s", f.Codec())
-}
-
-// ticksToDuration converts a timestamp in clock-rate ticks, without
-// overflow for any int64 tick count.
-func ticksToDuration(ticks, rate int64) time.Duration {
-	secs, rest := ticks/rate, ticks%rate
-	return time.Duration(secs)*time.Second + time.Duration(rest*int64(time.Second)/rate)
 }
 
 // Stats returns the counters so far.

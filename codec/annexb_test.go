@@ -1,13 +1,13 @@
-package annexb
+package codec
 
 import (
 	"os"
 	"testing"
 )
 
-func TestSplit(t *testing.T) {
+func TestSplitAnnexB(t *testing.T) {
 	b := []byte{0, 0, 0, 1, 0x67, 1, 2, 0, 0, 1, 0x68, 3, 0, 0, 0, 1, 0x65, 4, 5}
-	got := Split(b)
+	got := SplitAnnexB(b)
 	want := [][]byte{{0x67, 1, 2}, {0x68, 3}, {0x65, 4, 5}}
 	if len(got) != len(want) {
 		t.Fatalf("got %d NAL units, want %d", len(got), len(want))
@@ -17,36 +17,36 @@ func TestSplit(t *testing.T) {
 			t.Errorf("NAL unit %d = %x, want %x", i, got[i], want[i])
 		}
 	}
-	if n := Split([]byte{1, 2, 3}); len(n) != 0 {
+	if n := SplitAnnexB([]byte{1, 2, 3}); len(n) != 0 {
 		t.Errorf("no start code: got %d NAL units", len(n))
 	}
 }
 
-func TestAccessUnitsOfClips(t *testing.T) {
+func TestAnnexBAccessUnitsOfClips(t *testing.T) {
 	for _, tc := range []struct {
 		file      string
-		hevc      bool
+		codec     Codec
 		aus, keys int
 	}{
-		{"cam1080p25.h264", false, 100, 2},
-		{"cam720p25.hevc", true, 100, 2},
-		{"reschange.h264", false, 100, 4},
+		{"cam1080p25.h264", H264, 100, 2},
+		{"cam720p25.hevc", H265, 100, 2},
+		{"reschange.h264", H264, 100, 4},
 	} {
-		b, err := os.ReadFile("../../testdata/" + tc.file)
+		b, err := os.ReadFile("../testdata/" + tc.file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		aus := AccessUnits(b, tc.hevc)
+		aus := AnnexBAccessUnits(b, tc.codec)
 		keys := 0
 		for _, au := range aus {
-			if IsKeyframe(au, tc.hevc) {
+			if IsKeyframe(tc.codec, au) {
 				keys++
 			}
 		}
 		if len(aus) != tc.aus || keys != tc.keys {
 			t.Errorf("%s: %d access units with %d keyframes, want %d with %d", tc.file, len(aus), keys, tc.aus, tc.keys)
 		}
-		if !IsKeyframe(aus[0], tc.hevc) {
+		if !IsKeyframe(tc.codec, aus[0]) {
 			t.Errorf("%s: first access unit is not a keyframe", tc.file)
 		}
 	}
