@@ -146,9 +146,18 @@ func TestGStreamerInterop(t *testing.T) {
 	if got := ffprobeStreams(t, g.Server().URL("udp/sub")); len(got) != 1 || got[0] != "h264,640,360" {
 		t.Errorf("ffprobe udp/sub: %q", got)
 	}
+	// GStreamer's camera encodes 720p in real time, one encoder per session:
+	// on a loaded machine it sends fewer than its 25 fps, so its rate is the
+	// machine's, not camgate's. What is camgate's: the pictures keep coming,
+	// and every one decodes.
 	for _, name := range []string{"tcp", "udp"} {
-		if st := g.Camera(name).Stats(); st.DecodeErrors != 0 || st.FPSIn < 20 {
-			t.Errorf("%s camera: %d decode errors, %.1f fps in", name, st.DecodeErrors, st.FPSIn)
+		c := g.Camera(name)
+		before := c.Stats().FramesIn
+		for start := time.Now(); c.Stats().FramesIn < before+25 && time.Since(start) < patience; {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if st := c.Stats(); st.DecodeErrors != 0 || st.FramesIn < before+25 {
+			t.Errorf("%s camera: %d decode errors, %d pictures in (%d before), %.1f fps", name, st.DecodeErrors, st.FramesIn, before, st.FPSIn)
 		}
 	}
 
