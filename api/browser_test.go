@@ -1,13 +1,22 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"io"
+	"math"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,29 +71,143 @@ func cardOf(dom, id string) string {
 
 var inField = regexp.MustCompile(`data-field="in">([^<]*)<`)
 
+// pageLoads records what the API served to each page load of the browser:
+// the /v1/cameras answers and each camera's snapshots. Requests made while
+// load is 0 (the test's own) are not recorded.
+type pageLoads struct {
+	mu    sync.Mutex
+	load  int
+	cams  map[int][][]cameraView
+	snaps map[int]map[string][][]byte
+}
+
+type teeWriter struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (w *teeWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+func (w *teeWriter) Write(b []byte) (int, error) {
+	w.body.Write(b)
+	return w.ResponseWriter.Write(b)
+}
+
+func (p *pageLoads) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		load := p.load
+		p.mu.Unlock()
+		tw := &teeWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(tw, r)
+		if load == 0 || tw.status != http.StatusOK {
+			return
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		switch {
+		case r.URL.Path == "/v1/cameras":
+			var list []cameraView
+			if json.Unmarshal(tw.body.Bytes(), &list) == nil {
+				p.cams[load] = append(p.cams[load], list)
+			}
+		case strings.HasPrefix(r.URL.Path, "/v1/cameras/") && strings.HasSuffix(r.URL.Path, "/snapshot.jpg"):
+			name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v1/cameras/"), "/snapshot.jpg")
+			if p.snaps[load] == nil {
+				p.snaps[load] = map[string][][]byte{}
+			}
+			p.snaps[load][name] = append(p.snaps[load][name], bytes.Clone(tw.body.Bytes()))
+		}
+	})
+}
+
+// open loads url in Chromium as page load n and returns the page's DOM.
+func (p *pageLoads) open(t *testing.T, n int, url string) string {
+	p.mu.Lock()
+	p.load = n
+	p.mu.Unlock()
+	dom := chromium(t, url, "")
+	p.mu.Lock()
+	p.load = 0
+	p.mu.Unlock()
+	return dom
+}
+
+// shownRate reports whether a card's "in" text ("166 kbit/s, 25.0 fps") is
+// what the dashboard shows for bit/s and fps, within the display's rounding
+// (a kbit/s, a hundredth of Mbit/s, a tenth of a frame per second).
+func shownRate(text string, bits, fps float64) bool {
+	var v, f float64
+	var unit string
+	if _, err := fmt.Sscanf(text, "%g %s %g fps", &v, &unit, &f); err != nil {
+		return false
+	}
+	const slack = 1e-9
+	switch strings.TrimSuffix(unit, ",") {
+	case "kbit/s":
+		if math.Abs(v-bits/1e3) > 0.5+slack {
+			return false
+		}
+	case "Mbit/s":
+		if math.Abs(v-bits/1e6) > 0.005+slack {
+			return false
+		}
+	default:
+		return false
+	}
+	return math.Abs(f-fps) <= 0.05+slack
+}
+
+// meanCb is the mean blue-difference chroma of a JPEG picture, -1 when it
+// does not decode.
+func meanCb(b []byte) float64 {
+	img, err := jpeg.Decode(bytes.NewReader(b))
+	if err != nil {
+		return -1
+	}
+	yc, ok := img.(*image.YCbCr)
+	if !ok || len(yc.Cb) == 0 {
+		return -1
+	}
+	sum := 0
+	for _, v := range yc.Cb {
+		sum += int(v)
+	}
+	return float64(sum) / float64(len(yc.Cb))
+}
+
 // TestDashboardInChromium loads the dashboard in a real browser: both cameras'
-// cards with their pictures, bitrates that move, and a camera's failure shown
-// within 10 s.
+// cards with their pictures, each camera's input bitrate as the API gave it
+// to that page, pictures that follow what the cameras show from one load to
+// the next, and a camera's failure.
 func TestDashboardInChromium(t *testing.T) {
 	var fakes []*fakecam.Camera
 	var cams []pipeline.CameraConfig
-	for i, hue := range []int{30, 210} {
-		// 3 s, not 2: the card shows a 10 s average, which a clip looping
-		// evenly into 10 s would hold constant, to the last digit.
-		clip, err := demo.Clip(320, 180, 25, 3, 10, hue)
+	names := []string{"porch", "yard"}
+	// Each camera's hue, then the opposite one it switches to between the
+	// two loads: Cb above 128, then below, or the reverse.
+	hues := [][2]int{{30, 210}, {210, 30}}
+	var next []fakecam.Clip
+	for i, hue := range hues {
+		clip, err := demo.Clip(320, 180, 25, 3, 10, hue[0])
 		if err != nil {
 			t.Fatal(err)
 		}
+		other, err := demo.Clip(320, 180, 25, 3, 10, hue[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		next = append(next, other)
 		fake, err := fakecam.Start(fakecam.Config{Clip: clip})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(fake.Close)
 		fakes = append(fakes, fake)
-		cams = append(cams, pipeline.CameraConfig{Name: []string{"porch", "yard"}[i], URL: fake.URL(), Sub: pipeline.DefaultSub, StallTimeout: 2 * time.Second})
+		cams = append(cams, pipeline.CameraConfig{Name: names[i], URL: fake.URL(), Sub: pipeline.DefaultSub, StallTimeout: 2 * time.Second})
 	}
 	gw, err := pipeline.StartGateway(pipeline.Config{RTSP: rtsp.ServerConfig{Address: "127.0.0.1:0"}, Cameras: cams,
-		Grids: []pipeline.GridConfig{{Name: "both", Cameras: []string{"porch", "yard"}}}}, zerolog.Nop())
+		Grids: []pipeline.GridConfig{{Name: "both", Cameras: names}}}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,71 +217,138 @@ func TestDashboardInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	loads := &pageLoads{cams: map[int][][]cameraView{}, snaps: map[int]map[string][][]byte{}}
+	srv.http.Handler = loads.wrap(srv.http.Handler)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
 	url := "http://" + srv.Addr().String() + "/"
-	time.Sleep(3 * time.Second) // let the cameras connect and the rates fill
 
-	dom := chromium(t, url, "")
-	first := map[string]string{}
-	for _, name := range []string{"porch", "yard"} {
-		card := cardOf(dom, "camera-"+name)
-		if card == "" {
-			t.Fatalf("no card for %s in the page:\n%s", name, dom)
-		}
-		if !strings.Contains(card, `data-loaded="1"`) || !strings.Contains(card, `class="state ready"`) {
-			t.Errorf("%s's card has no picture or is not ready:\n%s", name, card)
-		}
-		if !strings.Contains(card, "rtsp://") || !strings.Contains(card, "/"+name+"/sub") {
-			t.Errorf("%s's card lacks its stream URLs", name)
-		}
-		m := inField.FindStringSubmatch(card)
-		if m == nil || strings.HasPrefix(m[1], "0,") {
-			t.Errorf("%s's card shows no input bitrate: %v", name, m)
-		} else {
-			first[name] = m[1]
+	// until waits for cond, polling; the deadline only bounds a wait.
+	until := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 60 s", what)
+			}
 		}
 	}
+	until("both cameras ready with an input bitrate", func() bool {
+		for _, n := range names {
+			if st := gw.Camera(n).Stats(); st.State != pipeline.StateReady || st.Bitrate10s == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	// snapshotCb asks the API for a camera's picture, as the page does.
+	snapshotCb := func(name string) float64 {
+		res, err := http.Get("http://" + srv.Addr().String() + "/v1/cameras/" + name + "/snapshot.jpg?width=480")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			return -1
+		}
+		return meanCb(b)
+	}
+	t.Cleanup(http.DefaultClient.CloseIdleConnections)
+
+	// checkPage checks page load n: each camera's card is ready, with its
+	// stream URLs, an input bitrate that one of the /v1/cameras answers to
+	// this page gave, and a picture this page fetched whose colour is the
+	// camera's (Cb above 128 when above is set).
+	checkPage := func(n int, dom string, above map[string]bool) map[string][]byte {
+		t.Helper()
+		loads.mu.Lock()
+		answers, snaps := loads.cams[n], loads.snaps[n]
+		loads.mu.Unlock()
+		if len(answers) == 0 {
+			t.Fatalf("page %d never asked /v1/cameras", n)
+		}
+		pictures := map[string][]byte{}
+		for _, name := range names {
+			card := cardOf(dom, "camera-"+name)
+			if card == "" {
+				t.Fatalf("page %d: no card for %s in the page:\n%s", n, name, dom)
+			}
+			if !strings.Contains(card, `data-loaded="1"`) || !strings.Contains(card, `class="state ready"`) {
+				t.Errorf("page %d: %s's card has no picture or is not ready:\n%s", n, name, card)
+			}
+			if !strings.Contains(card, "rtsp://") || !strings.Contains(card, "/"+name+"/sub") {
+				t.Errorf("page %d: %s's card lacks its stream URLs", n, name)
+			}
+			m := inField.FindStringSubmatch(card)
+			var given []string
+			shown := false
+			for _, list := range answers {
+				for _, c := range list {
+					if c.Name == name {
+						given = append(given, fmt.Sprintf("%.0f bit/s %.2f fps", c.Bitrate10s, c.FPSIn))
+						if m != nil && c.Bitrate10s > 0 && shownRate(m[1], c.Bitrate10s, c.FPSIn) {
+							shown = true
+						}
+					}
+				}
+			}
+			if !shown {
+				t.Errorf("page %d: %s's card shows %v, not one of the input rates the API gave it: %v", n, name, m, given)
+			}
+			pics := snaps[name]
+			if len(pics) == 0 {
+				t.Errorf("page %d: %s's picture was never fetched", n, name)
+				continue
+			}
+			pic := pics[len(pics)-1]
+			if cb := meanCb(pic); cb < 0 || (cb > 128) != above[name] {
+				t.Errorf("page %d: %s's picture has mean Cb %.1f, want it %s 128 (the camera's clip)", n, name, cb,
+					map[bool]string{true: "above", false: "below"}[above[name]])
+			}
+			pictures[name] = pic
+		}
+		return pictures
+	}
+
+	dom := loads.open(t, 1, url)
+	first := checkPage(1, dom, map[string]bool{"porch": true, "yard": false})
 	if grid := cardOf(dom, "grid-both"); !strings.Contains(grid, "rtsp://") || !strings.Contains(grid, `data-loaded="1"`) {
 		t.Errorf("no grid card, or no picture in it:\n%s", grid)
 	}
 
-	// Rates move: a second look shows other figures.
-	time.Sleep(2 * time.Second)
-	dom = chromium(t, url, "")
-	changed := false
-	for name, v := range first {
-		card := cardOf(dom, "camera-"+name)
-		if m := inField.FindStringSubmatch(card); m != nil && m[1] != v {
-			changed = true
-		}
-		// The second page gets pictures too: snapshots of the same size,
-		// asked again, once failed after the first.
-		if !strings.Contains(card, `data-loaded="1"`) {
-			t.Errorf("%s's card has no picture in the second page", name)
-		}
+	// The cameras change what they show: the next page shows the new
+	// pictures, not the first ones again. (Snapshots of the same size, asked
+	// again, once failed after the first.)
+	for i, fake := range fakes {
+		fake.SetClip(next[i])
 	}
-	if !changed {
-		t.Errorf("bitrates did not change between two loads: %v", first)
+	until("both cameras' snapshots in their new colours", func() bool {
+		porch, yard := snapshotCb("porch"), snapshotCb("yard")
+		return porch >= 0 && porch < 128 && yard > 128
+	})
+	dom = loads.open(t, 2, url)
+	second := checkPage(2, dom, map[string]bool{"porch": false, "yard": true})
+	for _, name := range names {
+		if first[name] != nil && bytes.Equal(first[name], second[name]) {
+			t.Errorf("%s: the second page got the first page's picture again", name)
+		}
 	}
 
-	// The yard camera dies: its card shows it within 10 s.
-	// A page shows what it fetched right after it was opened: what counts is
-	// when the browser that sees the failure was started.
+	// The yard camera dies: the API reports it within 10 s, and a page
+	// opened then shows it.
 	fakes[1].Close()
 	start := time.Now()
-	for {
-		opened := time.Since(start)
-		if opened > 10*time.Second {
-			t.Fatal("the yard card still looked healthy in every page opened within 10 s of its camera stopping")
+	for gw.Camera("yard").Stats().State == pipeline.StateReady {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the yard camera still ready 10 s after it stopped")
 		}
-		card := cardOf(chromium(t, url, ""), "camera-yard")
-		if !strings.Contains(card, `class="state ready"`) && strings.Contains(card, `class="error"`) {
-			t.Logf("failure shown by a page opened %v after the camera stopped", opened.Round(100*time.Millisecond))
-			break
-		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	card := cardOf(loads.open(t, 3, url), "camera-yard")
+	if strings.Contains(card, `class="state ready"`) || !strings.Contains(card, `class="error"`) {
+		t.Errorf("the yard card looks healthy in a page opened after its camera stopped:\n%s", card)
 	}
 
 	_, file, _, _ := runtime.Caller(0)

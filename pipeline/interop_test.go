@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/camgate/camgate/rtsp"
-	"github.com/camgate/camgate/rtsp/fakecam"
 )
 
 // gstCamera is GStreamer's RTSP server playing a clip: a camera whose RTSP
@@ -21,7 +20,30 @@ type gstCamera struct {
 	cmd  *exec.Cmd
 }
 
+// startGstCamera starts the GStreamer camera on port, or on a free port when
+// port is "": one found by binding port 0, which another process may take
+// before GStreamer binds it, so the start is retried on another one then.
 func startGstCamera(t *testing.T, port string) *gstCamera {
+	t.Helper()
+	if port != "" {
+		return startGstCameraOn(t, port, true)
+	}
+	for try := 0; ; try++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port = fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
+		l.Close()
+		if g := startGstCameraOn(t, port, try == 4); g != nil {
+			return g
+		}
+		t.Logf("port %s taken before GStreamer could listen on it: another one", port)
+	}
+}
+
+// startGstCameraOn returns nil when the port is taken and last is false.
+func startGstCameraOn(t *testing.T, port string, last bool) *gstCamera {
 	t.Helper()
 	cmd := exec.Command("/usr/bin/python3", "../testdata/gst-rtsp-camera.py", port)
 	out, err := cmd.StdoutPipe()
@@ -45,12 +67,15 @@ func startGstCamera(t *testing.T, port string) *gstCamera {
 		if !ok {
 			cmd.Process.Kill()
 			cmd.Wait()
+			if !last && strings.Contains(stderr.String(), "cannot listen") {
+				return nil
+			}
 			t.Fatalf("GStreamer camera did not start: %s", stderr.String())
 		}
-	case <-time.After(15 * time.Second):
+	case <-time.After(patience):
 		cmd.Process.Kill()
 		cmd.Wait()
-		t.Fatalf("GStreamer camera: not ready in 15 s: %s", stderr.String())
+		t.Fatalf("GStreamer camera: not ready in %v: %s", patience, stderr.String())
 	}
 	g := &gstCamera{port: port, cmd: cmd}
 	t.Cleanup(g.stop)
@@ -94,31 +119,22 @@ func tailLines(s string, n int) string {
 // TCP and over UDP, and has GStreamer's rtspsrc and Debian's ffprobe read
 // what camgate serves; then the GStreamer camera goes away and comes back.
 func TestGStreamerInterop(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	cam := startGstCamera(t, port)
-	rtpAddr, rtcpAddr, err := fakecam.FreeUDPPorts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := StartGateway(Config{
-		RTSP: rtsp.ServerConfig{Address: "127.0.0.1:0", UDPRTPAddress: rtpAddr, UDPRTCPAddress: rtcpAddr},
+	cam := startGstCamera(t, "")
+	port := cam.port
+	g, err := startGatewayUDP(t, Config{
+		RTSP: rtsp.ServerConfig{Address: "127.0.0.1:0"},
 		Cameras: []CameraConfig{
 			{Name: "tcp", URL: cam.url(), Sub: DefaultSub, StallTimeout: 2 * time.Second,
 				Backoff: Backoff{Min: 200 * time.Millisecond, Max: time.Second}},
 			{Name: "udp", URL: cam.url(), Transport: rtsp.TransportUDP, Sub: DefaultSub},
 		},
-	}, testLogger(t))
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	waitState(t, g.Camera("tcp"), StateReady, 15*time.Second)
-	waitState(t, g.Camera("udp"), StateReady, 15*time.Second)
+	waitState(t, g.Camera("tcp"), StateReady, patience)
+	waitState(t, g.Camera("udp"), StateReady, patience)
 
 	for _, c := range []struct{ path, proto, size string }{
 		{"tcp/sub", "tcp", "640x360"}, {"udp/sub", "udp", "640x360"}, {"tcp/main", "udp", "1280x720"},
@@ -130,9 +146,18 @@ func TestGStreamerInterop(t *testing.T) {
 	if got := ffprobeStreams(t, g.Server().URL("udp/sub")); len(got) != 1 || got[0] != "h264,640,360" {
 		t.Errorf("ffprobe udp/sub: %q", got)
 	}
+	// GStreamer's camera encodes 720p in real time, one encoder per session:
+	// on a loaded machine it sends fewer than its 25 fps, so its rate is the
+	// machine's, not camgate's. What is camgate's: the pictures keep coming,
+	// and every one decodes.
 	for _, name := range []string{"tcp", "udp"} {
-		if st := g.Camera(name).Stats(); st.DecodeErrors != 0 || st.FPSIn < 20 {
-			t.Errorf("%s camera: %d decode errors, %.1f fps in", name, st.DecodeErrors, st.FPSIn)
+		c := g.Camera(name)
+		before := c.Stats().FramesIn
+		for start := time.Now(); c.Stats().FramesIn < before+25 && time.Since(start) < patience; {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if st := c.Stats(); st.DecodeErrors != 0 || st.FramesIn < before+25 {
+			t.Errorf("%s camera: %d decode errors, %d pictures in (%d before), %.1f fps", name, st.DecodeErrors, st.FramesIn, before, st.FPSIn)
 		}
 	}
 
@@ -140,13 +165,13 @@ func TestGStreamerInterop(t *testing.T) {
 	cam.stop()
 	start := time.Now()
 	for g.Camera("tcp").Stats().State == StateReady {
-		if time.Since(start) > 10*time.Second {
-			t.Fatal("camera still ready 10 s after its server died")
+		if time.Since(start) > patience {
+			t.Fatal("camera still ready long after its server died")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	startGstCamera(t, port)
-	back := waitState(t, g.Camera("tcp"), StateReady, 10*time.Second)
+	back := waitState(t, g.Camera("tcp"), StateReady, patience)
 	t.Logf("back %v after the GStreamer camera restarted", back.Round(time.Millisecond))
 	if got := gstRead(t, g.Server().URL("tcp/sub"), "tcp"); got != "640x360" {
 		t.Errorf("rtspsrc tcp/sub after the restart: %s", got)

@@ -49,19 +49,19 @@ func TestReconnectCyclesLeakNothing(t *testing.T) {
 		Backoff: Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}}
 	g := startGateway(t, cfg)
 	c := g.Camera("c")
-	waitState(t, c, StateReady, 10*time.Second)
+	waitState(t, c, StateReady, patience)
 	r1 := newReader(t, g.Server().URL("c/sub"), false)
 	r2 := newReader(t, g.Server().URL("c/main"), false)
 
 	waitFor := func(i int, what string, done func(CameraStats) bool) {
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(patience)
 		for {
 			st := c.Stats()
 			if done(st) {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("cycle %d: no %s within 5 s (state %v, last error %q)", i, what, st.State, st.LastError)
+				t.Fatalf("cycle %d: no %s within %v (state %v, last error %q)", i, what, patience, st.State, st.LastError)
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
@@ -95,8 +95,8 @@ func TestReconnectCyclesLeakNothing(t *testing.T) {
 			t.Logf("cycle %d: %+v heap %d kB sys %d kB", i, sampleResources(t), ms.HeapInuse/1024, ms.Sys/1024)
 		}
 	}
-	r1.waitFrames(3, 5*time.Second)
-	r2.waitFrames(3, 5*time.Second)
+	r1.waitFrames(3, patience)
+	r2.waitFrames(3, patience)
 	end := settledResources(t)
 	t.Logf("after warm-up: %+v; after %d more cycles: %+v", start, cycles, end)
 

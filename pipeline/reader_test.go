@@ -20,7 +20,9 @@ type reader struct {
 	played time.Time
 
 	mu         sync.Mutex
-	idrs       []time.Time // arrival of each IDR
+	idrs       []time.Time   // arrival of each IDR
+	aus        int           // access units received
+	lastPTS    time.Duration // presentation time of the last one
 	sizes      map[[2]int]int
 	dec        *transcode.Decoder
 	decodeErrs int
@@ -51,6 +53,8 @@ func newReader(t *testing.T, url string, decode bool) *reader {
 func (r *reader) onAccessUnit(au rtspclient.AccessUnit) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.aus++
+	r.lastPTS = au.PTS
 	if au.Keyframe {
 		r.idrs = append(r.idrs, au.Arrival)
 	}

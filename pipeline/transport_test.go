@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,25 @@ import (
 	"github.com/camgate/camgate/rtsp/rtspclient"
 )
 
+// startGatewayUDP starts a gateway that also serves UDP, on a free even/odd
+// port pair: found by binding and closing, so another process may take it
+// before the gateway binds it; the start is retried on another pair then.
+func startGatewayUDP(t *testing.T, cfg Config) (*Gateway, error) {
+	t.Helper()
+	for try := 0; ; try++ {
+		rtpAddr, rtcpAddr, err := fakecam.FreeUDPPorts()
+		if err != nil {
+			return nil, err
+		}
+		cfg.RTSP.UDPRTPAddress, cfg.RTSP.UDPRTCPAddress = rtpAddr, rtcpAddr
+		g, err := StartGateway(cfg, testLogger(t))
+		if err == nil || try == 4 || !strings.Contains(err.Error(), "address already in use") {
+			return g, err
+		}
+		t.Logf("UDP ports %s, %s taken meanwhile: another pair", rtpAddr, rtcpAddr)
+	}
+}
+
 // TestUDPAllTheWay pulls the camera over UDP and serves a reader over UDP.
 func TestUDPAllTheWay(t *testing.T) {
 	cam, err := fakecam.Start(fakecam.Config{Clip: loadClip(t, "reschange.h264"), UDP: true, Audio: true})
@@ -18,31 +38,27 @@ func TestUDPAllTheWay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cam.Close()
-	rtpAddr, rtcpAddr, err := fakecam.FreeUDPPorts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := StartGateway(Config{
-		RTSP:    rtsp.ServerConfig{Address: "127.0.0.1:0", UDPRTPAddress: rtpAddr, UDPRTCPAddress: rtcpAddr},
+	g, err := startGatewayUDP(t, Config{
+		RTSP:    rtsp.ServerConfig{Address: "127.0.0.1:0"},
 		Cameras: []CameraConfig{{Name: "c", URL: cam.URL(), Transport: rtsp.TransportUDP, Sub: DefaultSub}},
-	}, testLogger(t))
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	waitState(t, g.Camera("c"), StateReady, 10*time.Second)
+	waitState(t, g.Camera("c"), StateReady, patience)
 
 	for _, path := range []string{"c/main", "c/sub"} {
 		cl, err := rtspclient.Play(rtspclient.Config{URL: g.Server().URL(path), UDP: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(patience)
 		for cl.Stats().Packets == 0 && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		if cl.Stats().Packets == 0 {
-			t.Errorf("%s: no RTP over UDP within 5 s", path)
+			t.Errorf("%s: no RTP over UDP within %v", path, patience)
 		}
 		if !cl.Session().UDP {
 			t.Errorf("%s: transport %+v, want UDP", path, cl.Session())
@@ -62,7 +78,7 @@ func TestReaderCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	waitState(t, g.Camera("c"), StateReady, 10*time.Second)
+	waitState(t, g.Camera("c"), StateReady, patience)
 	plain := g.Server().URL("c/sub")
 	withCreds := "rtsp://viewer:s3cret@" + plain[len("rtsp://"):]
 	wrong := "rtsp://viewer:nope@" + plain[len("rtsp://"):]
@@ -82,11 +98,20 @@ func TestStatsReportFlow(t *testing.T) {
 	cam := startFake(t, loadClip(t, "reschange.h264"), true)
 	g := startGateway(t, CameraConfig{Name: "c", URL: cam.URL(), Sub: DefaultSub})
 	c := g.Camera("c")
-	waitState(t, c, StateReady, 10*time.Second)
+	waitState(t, c, StateReady, patience)
 	r := newReader(t, g.Server().URL("c/sub"), false)
-	r.waitFrames(5, 5*time.Second)
-	time.Sleep(3 * time.Second)
+	r.waitFrames(5, patience)
+	// The figures are rates over the last seconds: polled until they show
+	// the flow (or patience runs out), not sampled once after a guessed delay.
+	flowing := func(st CameraStats) bool {
+		sub := st.Outputs[0]
+		return st.State == StateReady && st.FPSIn >= 20 && st.FPSIn <= 30 && st.Bitrate10s >= 100_000 && st.LastFrameMs <= 500 &&
+			sub.FPS >= 8 && sub.FPS <= 12 && sub.Bitrate10s >= 50_000 && sub.Frames > 0 && sub.LastFrameMs <= 500
+	}
 	st := c.Stats()
+	for start := time.Now(); !flowing(st) && time.Since(start) < patience; st = c.Stats() {
+		time.Sleep(50 * time.Millisecond)
+	}
 	sub := st.Outputs[0]
 	t.Logf("in: %.0f bit/s (1 s) %.0f bit/s (10 s), %.1f fps; sub: %.0f bit/s, %.1f fps, last frame %d ms ago",
 		st.Bitrate1s, st.Bitrate10s, st.FPSIn, sub.Bitrate10s, sub.FPS, sub.LastFrameMs)
@@ -109,7 +134,7 @@ func TestTranscodedSDPAnnouncesParameterSets(t *testing.T) {
 	cam := startFake(t, loadClip(t, "cam1080p25.h264"), false)
 	g := startGatewayWithGrids(t, []CameraConfig{{Name: "c", URL: cam.URL(), Sub: DefaultSub}},
 		GridConfig{Name: "wall", Cameras: []string{"c"}})
-	waitState(t, g.Camera("c"), StateReady, 10*time.Second)
+	waitState(t, g.Camera("c"), StateReady, patience)
 	for path, size := range map[string][2]int{"c/sub": {640, 360}, "grid/wall": {1280, 720}} {
 		desc, err := rtspclient.Describe(g.Server().URL(path))
 		if err != nil {

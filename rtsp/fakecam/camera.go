@@ -92,15 +92,23 @@ func Start(cfg Config) (*Camera, error) {
 		cfg.FPS = 25
 	}
 	c := &Camera{cfg: cfg, addr: cfg.Address, clip: cfg.Clip, stop: make(chan struct{})}
-	if cfg.UDP {
-		rtp, rtcp, err := FreeUDPPorts()
-		if err != nil {
+	for try := 0; ; try++ {
+		if cfg.UDP {
+			rtp, rtcp, err := FreeUDPPorts()
+			if err != nil {
+				return nil, err
+			}
+			c.udpRTP, c.udpRTCP = rtp, rtcp
+		}
+		err := c.up()
+		if err == nil {
+			break
+		}
+		// The UDP pair was free when checked, and may have been taken since:
+		// another pair then.
+		if !cfg.UDP || try == 4 || !strings.Contains(err.Error(), "address already in use") {
 			return nil, err
 		}
-		c.udpRTP, c.udpRTCP = rtp, rtcp
-	}
-	if err := c.up(); err != nil {
-		return nil, err
 	}
 	c.wg.Add(1)
 	go c.play()
