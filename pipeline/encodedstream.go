@@ -19,6 +19,7 @@ type encodedStream struct {
 	width  int
 	height int
 	enc    *transcode.Encoder
+	grid   frameGrid // the pictures' times, on the frame rate's grid
 	st     *stream.Stream
 	emit   func(*codec.AccessUnit) error // e.send, bound once: no allocation per picture
 
@@ -30,7 +31,7 @@ type encodedStream struct {
 }
 
 func newEncodedStream(hub *stream.Hub, path, name string, cfg OutputConfig) (*encodedStream, error) {
-	e := &encodedStream{name: name, width: cfg.Width, height: cfg.Height}
+	e := &encodedStream{name: name, width: cfg.Width, height: cfg.Height, grid: newFrameGrid(cfg.FPS)}
 	e.emit = e.send
 	var err error
 	if e.enc, err = transcode.NewEncoder(cfg.encoderConfig()); err != nil {
@@ -50,6 +51,7 @@ func (e *encodedStream) watched() bool { return e.st.HasReaders() }
 
 // encode encodes one picture of the stream's size and sends it to readers.
 func (e *encodedStream) encode(f *transcode.Frame) error {
+	f.SetPTS(e.grid.stamp(f.PTS()))
 	if err := e.enc.Encode(f, e.emit); err != nil {
 		e.errors.Add(1)
 		return err

@@ -29,3 +29,29 @@ func (g *FrameRateGate) Accept(pts time.Duration) bool {
 	}
 	return false
 }
+
+// frameGrid stamps an output's pictures on the grid of its frame rate: each
+// picture at a multiple of 1/fps, the nearest to its own time, and always
+// after the previous one. A sub stream cut from 25 to 10 fps keeps pictures
+// 80 and 120 ms apart, and a grid composes on a ticker that a busy machine
+// delays; players and muxers that time a 10 fps stream in tenths of a second
+// would give two such pictures the same time (Debian's ffmpeg: "non
+// monotonically increasing dts"). On the grid, readers see the output's
+// frame rate exactly, and real time is kept: a gap stays a gap.
+type frameGrid struct {
+	step    time.Duration
+	last    time.Duration
+	started bool
+}
+
+func newFrameGrid(fps int) frameGrid { return frameGrid{step: time.Second / time.Duration(fps)} }
+
+// stamp returns the time on the grid for a picture at pts.
+func (g *frameGrid) stamp(pts time.Duration) time.Duration {
+	t := (pts + g.step/2) / g.step * g.step
+	if g.started && t <= g.last {
+		t = g.last + g.step
+	}
+	g.last, g.started = t, true
+	return t
+}
