@@ -25,6 +25,10 @@ type Stream struct {
 	// without a lock.
 	readers atomic.Pointer[[]*Reader]
 
+	// videoTrack is desc.VideoTrack, for writers of access units to read
+	// without the lock once per picture.
+	videoTrack atomic.Int32
+
 	joins     atomic.Uint64
 	bytesOut  atomic.Uint64
 	framesOut atomic.Uint64
@@ -36,6 +40,7 @@ func newStream(h *Hub, path string, opts PublishOptions) *Stream {
 	if opts.Description != nil {
 		d := *opts.Description
 		s.desc, s.version = &d, 1
+		s.videoTrack.Store(int32(d.VideoTrack))
 	}
 	s.readers.Store(&[]*Reader{})
 	return s
@@ -72,6 +77,7 @@ func (s *Stream) SetDescription(d Description) (readersEnded bool) {
 	replace := s.desc != nil && s.desc.Key != d.Key
 	s.desc = &d
 	s.version++
+	s.videoTrack.Store(int32(d.VideoTrack))
 	var ended []*Reader
 	if replace {
 		ended = *s.readers.Load()
@@ -107,12 +113,7 @@ func (s *Stream) WriteAccessUnit(au *codec.AccessUnit) {
 	if len(readers) == 0 {
 		return
 	}
-	u := Unit{Kind: Video, PTS: au.PTS, Keyframe: au.Keyframe, Data: cloneData(au.NALUs)}
-	s.mu.Lock()
-	if s.desc != nil {
-		u.Track = s.desc.VideoTrack
-	}
-	s.mu.Unlock()
+	u := Unit{Track: int(s.videoTrack.Load()), Kind: Video, PTS: au.PTS, Keyframe: au.Keyframe, Data: cloneData(au.NALUs)}
 	for _, r := range readers {
 		r.offer(u)
 	}
