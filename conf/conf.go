@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"github.com/camgate/camgate/internal/viewers"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
 )
@@ -11,6 +12,12 @@ type Conf struct {
 	pipeline.Config
 	Log LogConfig
 	API APIConfig
+
+	// Readers are the credentials every reader must present, on every
+	// protocol (the rtsp section's user, password and token).
+	Readers viewers.Credentials
+	WebRTC  WebRTCConfig
+	HLS     HLSConfig
 }
 
 // LogConfig is the process's logging.

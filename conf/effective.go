@@ -49,12 +49,18 @@ func effective(f *Conf) map[string]any {
 	if f.RTSP.User != "" {
 		rtspCfg["user"], rtspCfg["password"] = f.RTSP.User, "xxxxx"
 	}
+	if f.Readers.Token != "" {
+		rtspCfg["token"] = "xxxxx"
+	}
+	webrtcCfg := map[string]any{"listen": firstOf(f.WebRTC.Listen, DefaultWebRTCListen), "ice_udp": firstOf(f.WebRTC.ICEUDP, Off),
+		"ice_tcp": firstOf(f.WebRTC.ICETCP, Off), "hosts": f.WebRTC.Hosts, "stun": f.WebRTC.STUN, "allow_origins": f.WebRTC.CORS.Origins}
+	hlsCfg := map[string]any{"listen": firstOf(f.HLS.Listen, DefaultHLSListen), "allow_origins": f.HLS.CORS.Origins}
 	apiCfg := map[string]any{"listen": firstOf(f.API.Listen, DefaultAPIListen)}
 	if f.API.Token != "" {
 		apiCfg["token"] = "xxxxx"
 	}
 	return map[string]any{
-		"rtsp": rtspCfg, "api": apiCfg,
+		"rtsp": rtspCfg, "api": apiCfg, "webrtc": webrtcCfg, "hls": hlsCfg,
 		"log":     map[string]string{"level": firstOf(f.Log.Level, DefaultLogLevel), "format": firstOf(f.Log.Format, DefaultLogFormat)},
 		"cameras": cams, "grids": grids,
 	}

@@ -7,7 +7,8 @@ import (
 // Environment variables override single values of the configuration file,
 // for containers and secrets managers:
 //
-//	CAMGATE_RTSP_LISTEN, CAMGATE_RTSP_USER, CAMGATE_RTSP_PASSWORD
+//	CAMGATE_RTSP_LISTEN, CAMGATE_RTSP_USER, CAMGATE_RTSP_PASSWORD, CAMGATE_RTSP_TOKEN
+//	CAMGATE_WEBRTC_LISTEN, CAMGATE_WEBRTC_HOSTS (comma-separated), CAMGATE_HLS_LISTEN
 //	CAMGATE_API_LISTEN, CAMGATE_API_TOKEN
 //	CAMGATE_LOG_LEVEL, CAMGATE_LOG_FORMAT
 //	CAMGATE_CAMERA_<NAME>_URL, CAMGATE_CAMERA_<NAME>_USER, CAMGATE_CAMERA_<NAME>_PASSWORD
@@ -23,6 +24,12 @@ func applyEnv(fc *fileConfig, getenv func(string) string) {
 	set(&fc.RTSP.Listen, "CAMGATE_RTSP_LISTEN")
 	set(&fc.RTSP.User, "CAMGATE_RTSP_USER")
 	set(&fc.RTSP.Password, "CAMGATE_RTSP_PASSWORD")
+	set(&fc.RTSP.Token, "CAMGATE_RTSP_TOKEN")
+	set(&fc.WebRTC.Listen, "CAMGATE_WEBRTC_LISTEN")
+	set(&fc.HLS.Listen, "CAMGATE_HLS_LISTEN")
+	if v := getenv("CAMGATE_WEBRTC_HOSTS"); v != "" {
+		fc.WebRTC.Hosts = strings.Split(v, ",")
+	}
 	set(&fc.API.Listen, EnvAPIListen)
 	set(&fc.API.Token, EnvAPIToken)
 	set(&fc.Log.Level, "CAMGATE_LOG_LEVEL")

@@ -21,8 +21,11 @@ type fileConfig struct {
 		UDPRTCP  string `yaml:"udp_rtcp"`
 		User     string `yaml:"user"`
 		Password string `yaml:"password"`
+		Token    string `yaml:"token"`
 	} `yaml:"rtsp"`
-	Log struct {
+	WebRTC fileWebRTC `yaml:"webrtc"`
+	HLS    fileHLS    `yaml:"hls"`
+	Log    struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
 	} `yaml:"log"`
@@ -68,6 +71,15 @@ func Parse(b []byte) (*Conf, error) {
 		errs = append(errs, err)
 	}
 	out.RTSP = buildRTSP(&fc)
+	if out.Readers, err = buildReaders(&fc); err != nil {
+		errs = append(errs, err)
+	}
+	if out.WebRTC, err = buildWebRTC(&fc); err != nil {
+		errs = append(errs, err)
+	}
+	if out.HLS, err = buildHLS(&fc); err != nil {
+		errs = append(errs, err)
+	}
 	errs = append(errs, buildCameras(&fc, out)...)
 	errs = append(errs, buildGrids(&fc, out)...)
 	if err := errors.Join(errs...); err != nil {
