@@ -14,6 +14,8 @@ type cameraView struct {
 	pipeline.CameraStats
 	Config cameraConfigView  `json:"config"`
 	URLs   map[string]string `json:"urls"`
+	// Live are the browser URLs (WebRTC, HLS) of main and sub.
+	Live map[string]*liveURLs `json:"live,omitempty"`
 }
 
 type cameraConfigView struct {
@@ -61,6 +63,12 @@ func (s *Server) cameraView(r *http.Request, c *pipeline.Camera) cameraView {
 	if cfg.Sub.Enabled {
 		v.Config.Sub = outputView(cfg.Sub)
 		v.URLs["sub"] = s.rtspURL(r, cfg.Name+"/sub")
+	}
+	if main := s.liveURLs(r, cfg.Name+"/main"); main != nil {
+		v.Live = map[string]*liveURLs{"main": main}
+		if cfg.Sub.Enabled {
+			v.Live["sub"] = s.liveURLs(r, cfg.Name+"/sub")
+		}
 	}
 	return v
 }

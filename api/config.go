@@ -108,7 +108,7 @@ func (s *Server) finishEdit(w http.ResponseWriter, f *conf.Conf, err error, sect
 func (s *Server) respondEntry(w http.ResponseWriter, r *http.Request, status int, section, name string) {
 	if section == "grids" {
 		if g := s.gw.Grid(name); g != nil {
-			writeJSON(w, status, gridView{g.Stats(), s.rtspURL(r, "grid/"+name)})
+			writeJSON(w, status, s.gridView(r, g))
 			return
 		}
 	} else if c := s.gw.Camera(name); c != nil {

@@ -19,5 +19,5 @@ var dashboardPage = template.Must(template.ParseFS(webFS, "web/index.html"))
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = dashboardPage.Execute(w, map[string]string{"Version": s.cfg.Version})
+	_ = dashboardPage.Execute(w, map[string]string{"Version": s.cfg.Version, "LiveQuery": s.liveQuery()})
 }

@@ -8,13 +8,19 @@ import (
 
 type gridView struct {
 	pipeline.GridStats
-	URL string `json:"url"`
+	URL  string    `json:"url"`
+	Live *liveURLs `json:"live,omitempty"`
+}
+
+func (s *Server) gridView(r *http.Request, g *pipeline.Grid) gridView {
+	path := "grid/" + g.Name()
+	return gridView{g.Stats(), s.rtspURL(r, path), s.liveURLs(r, path)}
 }
 
 func (s *Server) listGrids(w http.ResponseWriter, r *http.Request) {
 	out := []gridView{}
 	for _, g := range s.gw.Grids() {
-		out = append(out, gridView{g.Stats(), s.rtspURL(r, "grid/"+g.Name())})
+		out = append(out, s.gridView(r, g))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -25,5 +31,5 @@ func (s *Server) getGrid(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no grid named %q", r.PathValue("name"))
 		return
 	}
-	writeJSON(w, http.StatusOK, gridView{g.Stats(), s.rtspURL(r, "grid/"+g.Name())})
+	writeJSON(w, http.StatusOK, s.gridView(r, g))
 }

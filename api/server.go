@@ -32,6 +32,8 @@ type Config struct {
 	Token string
 	// Version is shown by the dashboard and /v1/version.
 	Version string
+	// Live says where browsers play the streams (the dashboard's live view).
+	Live Live
 }
 
 // Server serves the API.
@@ -129,6 +131,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("PUT /v1/grids/{name}", s.auth(http.HandlerFunc(s.putEntry("grids", false))))
 	mux.Handle("DELETE /v1/grids/{name}", s.auth(http.HandlerFunc(s.deleteEntry("grids"))))
 	mux.Handle("GET /{$}", s.auth(http.HandlerFunc(s.dashboard)))
+	mux.Handle("GET /static/hls.min.js", s.auth(http.HandlerFunc(s.hlsScript)))
 	mux.Handle("GET /static/", s.auth(http.StripPrefix("/static/", http.FileServerFS(staticFS))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)

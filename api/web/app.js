@@ -56,21 +56,75 @@ function urlRow(label, url) {
   return row;
 }
 
-// card returns the card element for key, creating it with an image if asked.
-function card(container, key, withImage) {
+// players are the live players of the cards, by card id.
+const players = new Map();
+
+// Cards play only while they are on screen: a page of many cameras holds
+// only the sessions someone can see.
+const onScreen = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    const p = players.get(e.target.id);
+    if (!p) continue;
+    if (e.isIntersecting) p.start(); else p.stop();
+  }
+});
+
+// card returns the card element for key, creating it with a picture: a
+// live <video> when live urls are given, with an <img> for snapshots.
+function card(container, key, withImage, live, onClick) {
   let c = document.getElementById(key);
   if (!c) {
     c = el("div", "card");
     c.id = key;
     if (withImage) {
+      const pic = el("div", "picture");
       const img = el("img");
       img.alt = "";
-      c.appendChild(img);
+      if (live) {
+        const video = el("video");
+        pic.appendChild(video);
+        img.hidden = true;
+        players.set(key, new LivePlayer(video, img, live));
+        if (onClick) {
+          pic.classList.add("clickable");
+          pic.title = "full screen: the main stream";
+          pic.onclick = onClick;
+        }
+      }
+      pic.appendChild(img);
+      c.appendChild(pic);
     }
     c.appendChild(el("div", "body"));
     container.appendChild(c);
+    if (players.has(key)) onScreen.observe(c);
   }
   return c;
+}
+
+// fullScreen plays urls in a full-window overlay until it is clicked or
+// Escape is pressed.
+function fullScreen(title, urls) {
+  const overlay = el("div", "overlay");
+  const video = el("video");
+  const img = el("img");
+  img.hidden = true;
+  const caption = el("div", "caption", title + " — click or press Esc to close");
+  overlay.append(video, img, caption);
+  document.body.appendChild(overlay);
+  const p = new LivePlayer(video, img, urls);
+  const close = () => {
+    p.stop();
+    overlay.remove();
+    document.removeEventListener("keydown", onKey);
+  };
+  const onKey = (e) => { if (e.key === "Escape") close(); };
+  overlay.onclick = close;
+  document.addEventListener("keydown", onKey);
+  p.start();
+  const show = setInterval(() => {
+    if (!overlay.isConnected) return clearInterval(show);
+    if (video.dataset.error) caption.textContent = title + ": " + video.dataset.error + " — click to close";
+  }, 1000);
 }
 
 function fill(body, title, state, rows, error, urls) {
@@ -91,8 +145,16 @@ function fill(body, title, state, rows, error, urls) {
   for (const [k, u] of urls) body.appendChild(urlRow(k, u));
 }
 
+function liveOf(urls, snapshot) {
+  if (!urls) return null;
+  return { whep: urls.whep, hls: urls.hls, snapshot };
+}
+
 function renderCamera(container, cam) {
-  const c = card(container, "camera-" + cam.name, true);
+  const live = cam.live || {};
+  const sub = liveOf(live.sub || live.main);
+  const main = liveOf(live.main);
+  const c = card(container, "camera-" + cam.name, true, sub, main ? () => fullScreen(cam.name + "/main", main) : null);
   c.className = "card " + cam.state;
   const rows = [
     ["in", fmtRate(cam.bitrate_in_10s) + ", " + cam.fps_in.toFixed(1) + " fps"],
@@ -107,7 +169,7 @@ function renderCamera(container, cam) {
 }
 
 function renderGrid(container, g) {
-  const c = card(container, "grid-" + g.name, true);
+  const c = card(container, "grid-" + g.name, true, liveOf(g.live));
   c.className = "card grid";
   const o = g.output;
   fill(c.querySelector(".body"), g.name, "", [
@@ -120,7 +182,12 @@ function renderGrid(container, g) {
 
 // Cards of things that no longer exist are removed.
 function prune(container, keys) {
-  for (const c of Array.from(container.children)) if (!keys.has(c.id)) c.remove();
+  for (const c of Array.from(container.children)) {
+    if (keys.has(c.id)) continue;
+    const p = players.get(c.id);
+    if (p) { p.stop(); players.delete(c.id); onScreen.unobserve(c); }
+    c.remove();
+  }
 }
 
 async function refresh() {
@@ -148,7 +215,8 @@ async function refresh() {
 // card never flickers while the next one loads.
 function refreshSnapshots() {
   for (const img of document.querySelectorAll("#cameras img, #grids img")) {
-    if (img.dataset.loading) continue;
+    // A card that plays live video needs no pictures.
+    if (img.dataset.loading || img.hidden) continue;
     const c = img.closest(".card");
     // A camera that is down has no picture to get; a grid always has one
     // (placeholder tiles for its cameras that are down).
