@@ -186,7 +186,11 @@ func (s *Server) URL(path string) string {
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	return "http://" + net.JoinHostPort(host, port) + "/" + strings.Trim(path, "/") + "/"
+	u := "http://" + net.JoinHostPort(host, port) + "/"
+	if p := strings.Trim(path, "/"); p != "" {
+		u += p + "/"
+	}
+	return u
 }
 
 // Sessions is the number of sessions open now (answered and not yet ended).
