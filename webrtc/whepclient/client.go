@@ -216,28 +216,41 @@ func (c *Client) setHeader(req *http.Request) {
 
 func (c *Client) readTrack(t *webrtc.TrackRemote) {
 	mime := strings.ToLower(t.Codec().MimeType)
-	var decode func(*rtp.Packet) ([][]byte, error)
 	var vc codec.Codec
 	switch mime {
 	case strings.ToLower(webrtc.MimeTypeH264):
-		d := &rtph264.Decoder{PacketizationMode: 1}
-		_ = d.Init()
-		decode, vc = d.Decode, codec.H264
+		vc = codec.H264
 	case strings.ToLower(webrtc.MimeTypeH265):
-		d := &rtph265.Decoder{}
-		_ = d.Init()
-		decode, vc = d.Decode, codec.H265
+		vc = codec.H265
 	}
+	decode := newDecoder(vc)
 	if vc != 0 {
 		c.mu.Lock()
 		c.stats.Codec = vc
 		c.mu.Unlock()
 	}
 	var params codec.ParameterSets
+	var last uint16
+	first := true
 	for {
 		pkt, _, err := t.ReadRTP()
 		if err != nil {
 			return
+		}
+		if decode != nil {
+			// No jitter buffer: a packet older than the newest one (a
+			// retransmission, a reordering) is dropped, and a gap drops
+			// the access unit it cut, so that only whole ones count.
+			if !first {
+				d := int16(pkt.SequenceNumber - last)
+				if d <= 0 {
+					continue
+				}
+				if d > 1 {
+					decode = newDecoder(vc)
+				}
+			}
+			first, last = false, pkt.SequenceNumber
 		}
 		c.mu.Lock()
 		c.stats.Bytes += uint64(len(pkt.Payload))
@@ -271,6 +284,21 @@ func (c *Client) readTrack(t *webrtc.TrackRemote) {
 		}
 		c.mu.Unlock()
 	}
+}
+
+// newDecoder returns a depacketizer of access units, nil for audio.
+func newDecoder(c codec.Codec) func(*rtp.Packet) ([][]byte, error) {
+	switch c {
+	case codec.H264:
+		d := &rtph264.Decoder{PacketizationMode: 1}
+		_ = d.Init()
+		return d.Decode
+	case codec.H265:
+		d := &rtph265.Decoder{}
+		_ = d.Init()
+		return d.Decode
+	}
+	return nil
 }
 
 // Stats returns what the viewer received so far.
