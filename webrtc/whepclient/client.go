@@ -266,6 +266,7 @@ func (c *Client) readTrack(t *webrtc.TrackRemote) {
 			// More packets needed, or a loss (this client has no jitter
 			// buffer: a packet that NACK brings back late loses its
 			// picture, and a lost keyframe waits for the next one).
+			continue
 		}
 		key := codec.IsKeyframe(vc, au)
 		if key && params.Update(vc, au) {
