@@ -29,6 +29,10 @@ type Page struct {
 	Files map[string][]byte // served at /<name>, with a type from its extension
 	// Query is appended to the page's URL ("?a=b"), for pages that read it.
 	Query string
+	// Handlers are more endpoints of the page's server, by pattern
+	// ("POST /reboot"): a page asks the test to act (reboot a camera) at
+	// the moment it is ready to watch what follows.
+	Handlers map[string]http.HandlerFunc
 }
 
 // Flags are the Chromium flags every run uses: headless, no sandbox (root),
@@ -65,6 +69,9 @@ func Run(t testing.TB, page Page, timeout time.Duration, result any) {
 			w.Header().Set("Content-Type", contentType(name))
 			w.Write(b)
 		})
+	}
+	for pattern, h := range page.Handlers {
+		mux.HandleFunc(pattern, h)
 	}
 	mux.HandleFunc("POST /result", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 16<<20))
