@@ -2,10 +2,15 @@ package demo
 
 import (
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/camgate/camgate/codec"
+	"github.com/camgate/camgate/rtsp/fakecam"
+	"github.com/camgate/camgate/rtsp/rtspclient"
+	"github.com/camgate/camgate/rtsp/rtsptest"
 	"github.com/camgate/camgate/transcode"
 )
 
@@ -214,4 +219,67 @@ func TestClockSourceBurnsTheWallClock(t *testing.T) {
 	if s.Picture(time.Now()) != nil || s.Close() != nil {
 		t.Error("a closed source made a picture, or failed to close twice")
 	}
+}
+
+// TestClockCameraStreamsTheTime: a fake camera with a ClockSource, read over
+// RTSP and decoded, shows times close to the reader's clock (loosely: this
+// checks the path, not the latency).
+func TestClockCameraStreamsTheTime(t *testing.T) {
+	src, err := NewClockSource(ClockConfig{Width: 640, Height: 360, FPS: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	cam, err := fakecam.Start(fakecam.Config{Live: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Close()
+	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: codec.H264})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	var mu sync.Mutex
+	var read, bad int
+	var last time.Time
+	var lag []time.Duration
+	p := rtsptest.PlayConfig(t, rtspclient.Config{URL: cam.URL(), OnAccessUnit: func(au rtspclient.AccessUnit) {
+		a := &codec.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, Keyframe: au.Keyframe}
+		_ = dec.Decode(a, func(f *transcode.Frame) error {
+			got, ok := readFrame(f)
+			now := time.Now()
+			mu.Lock()
+			defer mu.Unlock()
+			if !ok || got.Before(now.Add(-10*time.Second)) || got.After(now.Add(time.Millisecond)) || got.Before(last) {
+				bad++
+				t.Errorf("picture %d: clock %v %v at %v, previous %v", read+bad, got, ok, now, last)
+				return nil
+			}
+			read++
+			last = got
+			lag = append(lag, now.Sub(got))
+			return nil
+		})
+	}})
+	defer p.Close() // before the decoder it uses is closed
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		mu.Lock()
+		n := read + bad
+		mu.Unlock()
+		if n >= 25 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d pictures read in 60 s (%+v), want 25", n, p.Stats())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.Close()
+	if err := src.Err(); err != nil {
+		t.Error(err)
+	}
+	slices.Sort(lag)
+	t.Logf("camera to decoded picture over RTSP on loopback: median %v, max %v (the clock has 1 ms steps)", lag[len(lag)/2], lag[len(lag)-1])
 }
