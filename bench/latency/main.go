@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/transcode"
 )
 
@@ -42,6 +43,9 @@ func main() {
 		hlsjs    = flag.String("hlsjs", "auto", `hls.js, a path or URL; "auto": hls/web/hls*.min.js of the repository if there; "": native HLS`)
 		self     = flag.Bool("selftest", false, "measure a local MP4 of clock pictures instead (checks the page and the reader)")
 		verbose  = flag.Bool("v", false, "print the page's progress")
+		direct   = flag.Bool("direct", false, "also measure a clock source sent straight from its encoder over WebRTC (WHEP served here, no camera, no gateway): the floor")
+		size     = flag.String("size", "1280x720", "picture size of -direct")
+		fps      = flag.Int("fps", 25, "frame rate of -direct")
 	)
 	flag.Parse()
 	b := &Browser{Chromium: *chromium, Seconds: dur.Seconds(), JS: *js, HLSJS: *hlsjs}
@@ -69,11 +73,29 @@ func main() {
 		}
 		return
 	}
-	if flag.NArg() == 0 {
+	if *direct {
+		var cfg demo.ClockConfig
+		if _, err := fmt.Sscanf(*size, "%dx%d", &cfg.Width, &cfg.Height); err != nil {
+			fmt.Fprintf(os.Stderr, "latency: -size %q: want WIDTHxHEIGHT\n", *size)
+			os.Exit(2)
+		}
+		cfg.FPS = *fps
+		w, err := startDirectWHEP(cfg)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "latency:", err)
+			os.Exit(1)
+		}
+		defer w.Close()
+		directTarget = &Target{Label: "direct", URL: w.URL()}
+	}
+	if flag.NArg() == 0 && directTarget == nil {
 		fmt.Fprintln(os.Stderr, "latency: no target; usage: latency [flags] label=URL[#region=x,y,w,h] …")
 		os.Exit(2)
 	}
 	var targets []Target
+	if directTarget != nil {
+		targets = append(targets, *directTarget)
+	}
 	for _, a := range flag.Args() {
 		t, err := ParseTarget(a)
 		if err != nil {
@@ -94,9 +116,12 @@ func main() {
 		printResult(os.Stdout, t, res)
 	}
 	if failed {
-		os.Exit(1)
+		stop()
+		os.Exit(1) //nolint:gocritic // the deferred Close of -direct is not needed at exit
 	}
 }
+
+var directTarget *Target
 
 func fileExists(p string) bool {
 	st, err := os.Stat(p)
