@@ -140,10 +140,14 @@ func Start(cfg Config) (*Camera, error) {
 }
 
 // URL returns the camera's rtsp:// URL.
-func (c *Camera) URL() string { return "rtsp://" + c.addr + "/" + c.cfg.Path }
+func (c *Camera) URL() string { return "rtsp://" + c.Addr() + "/" + c.cfg.Path }
 
-// Addr returns host:port.
-func (c *Camera) Addr() string { return c.addr }
+// Addr returns host:port. (A reboot's listen writes it, under the lock.)
+func (c *Camera) Addr() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.addr
+}
 
 // up starts the server and the stream on the camera's address.
 func (c *Camera) up() error {
