@@ -112,7 +112,7 @@ type Browser struct {
 	HLSJS    string        // path or URL of hls.js; "" plays HLS natively
 	Timeout  time.Duration // for the first frame; default 60 s
 	Log      func(format string, args ...any)
-	Files    map[string]string // extra files served: URL path → file path (local videos)
+	Files    map[string]string // extra files served: URL path → file path (local videos); a path ending in / serves a folder
 }
 
 // Measure plays t in a fresh headless Chromium and returns what its page
@@ -193,6 +193,10 @@ func (b *Browser) Measure(ctx context.Context, t Target) (*Result, error) {
 		once.Do(func() { results <- &res })
 	})
 	for p, f := range b.Files {
+		if strings.HasSuffix(p, "/") { // a folder
+			mux.Handle(p, http.StripPrefix(p, http.FileServer(http.Dir(f))))
+			continue
+		}
 		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, f) })
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

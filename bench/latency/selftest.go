@@ -25,6 +25,7 @@ type clockVideo struct {
 	Tile          [4]int     // x, y, w, h of the clock picture in the frame; zero: the whole frame
 	Start         time.Time  // burnt into the first picture; each next one a frame later
 	Region        [4]float64 // Tile as fractions, for the page
+	HLS           bool       // played as HLS (fMP4 segments of 1 s)
 }
 
 // makeClockMP4 encodes v to dir/name.mp4: pictures drawn with
@@ -134,6 +135,7 @@ func selfTestVideos() []*clockVideo {
 	return []*clockVideo{
 		{Width: 640, Height: 360, FPS: 25, Seconds: 3, Start: start},
 		{Width: 1280, Height: 720, FPS: 25, Seconds: 3, Bitrate: 512_000, Tile: [4]int{960, 540, 320, 180}, Start: start.Add(time.Hour)},
+		{Width: 640, Height: 360, FPS: 25, Seconds: 3, Start: start.Add(2 * time.Hour), HLS: true},
 	}
 }
 
@@ -156,6 +158,19 @@ func selfTest(ctx context.Context, b *Browser, out io.Writer) error {
 		}
 		b.Files["/media/"+name+".mp4"] = mp4
 		t := Target{Label: name, URL: "/media/" + name + ".mp4", Kind: "file", Region: v.Region}
+		if v.HLS {
+			hlsDir := filepath.Join(dir, name)
+			if err := os.Mkdir(hlsDir, 0o700); err != nil {
+				return err
+			}
+			out, err := exec.Command("ffmpeg", "-v", "error", "-i", mp4, "-c", "copy", "-f", "hls", "-hls_time", "1",
+				"-hls_playlist_type", "vod", "-hls_segment_type", "fmp4", filepath.Join(hlsDir, "index.m3u8")).CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("ffmpeg (HLS): %v: %s", err, out)
+			}
+			b.Files["/media/"+name+"/"] = hlsDir
+			t.URL, t.Kind = "/media/"+name+"/index.m3u8", "hls"
+		}
 		res, err := b.Measure(ctx, t)
 		if err == nil {
 			err = checkClockVideo(res, v)
