@@ -1,5 +1,5 @@
 // Package fakecam is a fake IP camera: an RTSP server that plays a clip in
-// real time, in a loop, and can be told to misbehave the way real cameras do
+// real time, in a loop (or pictures a Live source makes as it goes), and can be told to misbehave the way real cameras do
 // (reboot, stall, send garbage, change resolution, slow down, freeze its
 // clock). It is a product feature, not test code: camgate's built-in demo and
 // the fakecam command serve it, and tests, benchmarks and the soak harness use
@@ -43,9 +43,29 @@ func LoadClip(path string) (Clip, error) {
 	return Clip{AccessUnits: aus, HEVC: c == codec.H265}, nil
 }
 
+// Live is a picture source that makes its pictures while the camera plays
+// (a clock burnt into each one, say) instead of a clip played in a loop. Its
+// stream is H.264.
+type Live interface {
+	// ParameterSets returns the SPS and PPS NAL units the camera announces in
+	// its SDP.
+	ParameterSets() [][]byte
+	// Picture returns the access unit of the picture taken at now: NAL units
+	// without start codes, which the camera does not keep past the call; nil
+	// for no picture this time. The camera calls it from one goroutine, once
+	// per frame at the frame's send time, also while it is stalled, rebooting
+	// or sending garbage (a camera keeps filming; that picture is then lost).
+	Picture(now time.Time) [][]byte
+}
+
+// keyframer is what a Live source may also do: start over with a keyframe
+// when the camera's sessions start over (Reboot, Kick), as a camera does.
+type keyframer interface{ ForceKeyframe() }
+
 // Config describes a fake camera.
 type Config struct {
 	Clip    Clip
+	Live    Live   // pictures made live instead of Clip (then Clip may be empty)
 	Path    string // default "stream"
 	Address string // default "127.0.0.1:0" (an ephemeral port, kept across reboots)
 	FPS     int    // default 25
@@ -66,6 +86,7 @@ type Camera struct {
 	audio    *description.Media
 	clip     Clip
 	clipNext *Clip
+	live     Live // nil: play clip
 	down     bool
 
 	stalled, garbage, slow atomic.Bool
@@ -79,8 +100,11 @@ type Camera struct {
 
 // Start starts the camera.
 func Start(cfg Config) (*Camera, error) {
-	if len(cfg.Clip.AccessUnits) == 0 {
+	if len(cfg.Clip.AccessUnits) == 0 && cfg.Live == nil {
 		return nil, errors.New("fakecam: empty clip")
+	}
+	if cfg.Live != nil && len(cfg.Live.ParameterSets()) == 0 {
+		return nil, errors.New("fakecam: live source without parameter sets")
 	}
 	if cfg.Path == "" {
 		cfg.Path = "stream"
@@ -91,7 +115,7 @@ func Start(cfg Config) (*Camera, error) {
 	if cfg.FPS <= 0 {
 		cfg.FPS = 25
 	}
-	c := &Camera{cfg: cfg, addr: cfg.Address, clip: cfg.Clip, stop: make(chan struct{})}
+	c := &Camera{cfg: cfg, addr: cfg.Address, clip: cfg.Clip, live: cfg.Live, stop: make(chan struct{})}
 	for try := 0; ; try++ {
 		if cfg.UDP {
 			rtp, rtcp, err := FreeUDPPorts()
@@ -116,10 +140,14 @@ func Start(cfg Config) (*Camera, error) {
 }
 
 // URL returns the camera's rtsp:// URL.
-func (c *Camera) URL() string { return "rtsp://" + c.addr + "/" + c.cfg.Path }
+func (c *Camera) URL() string { return "rtsp://" + c.Addr() + "/" + c.cfg.Path }
 
-// Addr returns host:port.
-func (c *Camera) Addr() string { return c.addr }
+// Addr returns host:port. (A reboot's listen writes it, under the lock.)
+func (c *Camera) Addr() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.addr
+}
 
 // up starts the server and the stream on the camera's address.
 func (c *Camera) up() error {
@@ -155,7 +183,13 @@ func (c *Camera) up() error {
 // the SDP as real cameras announce them.
 func (c *Camera) newStreamLocked() error {
 	var vf format.Format
-	if c.clip.HEVC {
+	if c.live != nil {
+		ps := codec.FromList(codec.H264, c.live.ParameterSets())
+		vf = &format.H264{PayloadTyp: 96, PacketizationMode: 1, SPS: ps.SPS, PPS: ps.PPS}
+		if k, ok := c.live.(keyframer); ok {
+			k.ForceKeyframe()
+		}
+	} else if c.clip.HEVC {
 		ps := codec.FromList(codec.H265, c.clip.AccessUnits[0])
 		vf = &format.H265{PayloadTyp: 96, VPS: ps.VPS, SPS: ps.SPS, PPS: ps.PPS}
 	} else {
@@ -271,7 +305,8 @@ func (c *Camera) Slow(on bool) { c.slow.Store(on) }
 func (c *Camera) FreezeClock(on bool) { c.frozenClock.Store(on) }
 
 // SetClip switches to another clip at the next frame, as a camera whose
-// resolution is changed does: new SPS/PPS in band, same session and SDP.
+// resolution is changed does: new SPS/PPS in band, same session and SDP. A
+// camera with a Live source plays the clip from then on.
 func (c *Camera) SetClip(clip Clip) {
 	c.mu.Lock()
 	c.clipNext = &clip
@@ -315,7 +350,7 @@ func (c *Camera) play() {
 	period := time.Second / time.Duration(c.cfg.FPS)
 	next := time.Now()
 	var frame, index int
-	videoEnc := newPacketizer(c.clip.HEVC)
+	videoEnc := newPacketizer(c.clip.HEVC && c.live == nil)
 	var audioTS uint32
 	var videoSeq uint16
 	var frozenTS uint32
@@ -339,10 +374,10 @@ func (c *Camera) play() {
 
 		c.mu.Lock()
 		if c.clipNext != nil {
-			c.clip, c.clipNext, index = *c.clipNext, nil, 0
+			c.clip, c.clipNext, index, c.live = *c.clipNext, nil, 0, nil
 			videoEnc = newPacketizer(c.clip.HEVC)
 		}
-		st, video, audio, clip := c.stream, c.video, c.audio, c.clip
+		st, video, audio, clip, live := c.stream, c.video, c.audio, c.clip, c.live
 		c.mu.Unlock()
 
 		ts := uint32(int64(frame) * codec.VideoClockRate / int64(c.cfg.FPS)) // exact for every frame, where a per-frame step would drift
@@ -351,8 +386,13 @@ func (c *Camera) play() {
 		} else {
 			frozenTS = ts
 		}
-		au := clip.AccessUnits[index%len(clip.AccessUnits)]
-		index++
+		var au [][]byte
+		if live != nil {
+			au = live.Picture(time.Now())
+		} else {
+			au = clip.AccessUnits[index%len(clip.AccessUnits)]
+			index++
+		}
 		frame++
 		if st == nil || c.stalled.Load() {
 			continue
@@ -371,12 +411,13 @@ func (c *Camera) play() {
 			}
 			continue
 		}
-		pkts, err := videoEnc(au)
-		if err == nil {
-			for _, p := range pkts {
-				p.Timestamp = ts
-				videoSeq = p.SequenceNumber
-				_ = st.WritePacketRTP(video, p)
+		if len(au) > 0 {
+			if pkts, err := videoEnc(au); err == nil {
+				for _, p := range pkts {
+					p.Timestamp = ts
+					videoSeq = p.SequenceNumber
+					_ = st.WritePacketRTP(video, p)
+				}
 			}
 		}
 		if audio != nil {
