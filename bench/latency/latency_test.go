@@ -10,16 +10,13 @@ import (
 	"github.com/camgate/camgate/transcode"
 )
 
-// needBrowser skips the test where Chromium or ffmpeg is missing
+// needBrowser fails the test where Chromium or ffmpeg is missing
 // (scripts/test-deps.sh installs them).
 func needBrowser(t *testing.T) *Browser {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("runs Chromium")
-	}
 	for _, p := range []string{"/usr/bin/chromium", "ffmpeg"} {
 		if _, err := exec.LookPath(p); err != nil {
-			t.Skipf("%s: %v (scripts/test-deps.sh installs it)", p, err)
+			t.Fatalf("%s: %v (scripts/test-deps.sh installs it)", p, err)
 		}
 	}
 	transcode.SetLogHandler(transcode.LogError, nil)
