@@ -38,6 +38,13 @@ type Track struct {
 	Kind      Kind
 	Codec     string // "H264", "H265", "PCMU", "MPEG4-audio", "Opus", …
 	ClockRate int
+
+	// Config is the codec's configuration, when the track's frames need one
+	// to be decoded and the stream does not carry it in band: for
+	// "MPEG4-audio", the AudioSpecificConfig (ISO 14496-3), whose frames
+	// (Unit.Data) are then raw AAC access units. Nil otherwise. Never
+	// modified once published.
+	Config []byte
 }
 
 // H264Description describes a stream of H.264 that camgate encodes itself
