@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +53,7 @@ type muxer struct {
 	cancel context.CancelFunc
 
 	lastRequest atomic.Int64 // unix nanoseconds
+	active      atomic.Int32 // requests being served: a muxer is not idle while it has some
 
 	ready     chan struct{} // closed when the muxer serves its first segment
 	readyOnce sync.Once
@@ -165,9 +167,19 @@ func (m *muxer) audioFor(desc stream.Description) (*gohlslib.Track, int) {
 
 func (m *muxer) touch() { m.lastRequest.Store(time.Now().UnixNano()) }
 
+// idleSince is how long nobody has been asking for anything: 0 while a
+// request is being served (a request blocked in the muxer is released by
+// the stall watchdog, or by the new part it waits for).
 func (m *muxer) idleSince(now time.Time) time.Duration {
+	if m.active.Load() > 0 {
+		return 0
+	}
 	return now.Sub(time.Unix(0, m.lastRequest.Load()))
 }
+
+// begin and end bracket a request of the muxer.
+func (m *muxer) begin() { m.active.Add(1); m.touch() }
+func (m *muxer) end()   { m.touch(); m.active.Add(-1) }
 
 func (m *muxer) isDone() bool {
 	select {
@@ -382,16 +394,29 @@ func spsOf(c codec.Codec, au [][]byte) []byte {
 	return nil
 }
 
+// gapFile is the URI gohlslib gives its gap segments.
+const gapFile = "gap.mp4"
+
 // serve hands a request to gohlslib. A file it does not know is answered
 // 404 (gohlslib itself would answer an empty 200).
 func (m *muxer) serve(w http.ResponseWriter, r *http.Request) {
-	m.touch()
+	m.begin()
+	defer m.end()
 	rw := &statusWriter{ResponseWriter: w}
 	m.hm.Handle(rw, r)
+	if !rw.wrote && path.Base(r.URL.Path) == gapFile {
+		// The placeholder of the segments before the first one (#EXT-X-GAP,
+		// which iOS needs). LL-HLS clients never load it; clients that do
+		// not know the tag (GStreamer 1.22's hlsdemux) do, and retry a 404
+		// for ever instead of moving on: an empty segment lets them.
+		w.Header().Set("Content-Type", "video/mp4")
+		w.Header().Set("Cache-Control", "max-age=3600")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	if !rw.wrote {
 		notFound(w, fmt.Sprintf("404 not found: no such file in the HLS muxer of %q (it may have expired)", m.path))
 	}
-	m.touch()
 }
 
 type statusWriter struct {

@@ -238,29 +238,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	if redirectToDir(w, r) {
+		return
+	}
 	dir, file, ok := splitPath(r.URL.Path)
-	if ok && file != "" && !strings.Contains(file, ".") {
-		// /<path> without its trailing slash: the player page is /<path>/.
-		if d, _, ok2 := splitPath(r.URL.Path + "/"); ok2 && d != "" {
-			loc := "/" + d + "/"
-			if r.URL.RawQuery != "" {
-				loc += "?" + r.URL.RawQuery
-			}
-			http.Redirect(w, r, loc, http.StatusFound)
-			return
-		}
-	}
-	if !ok && r.URL.Path != "/" && !strings.HasSuffix(r.URL.Path, "/") && strings.Count(r.URL.Path, "/") == 1 {
-		// "/cam": a path of one element, without its trailing slash.
-		if d, _, ok2 := splitPath(r.URL.Path + "/"); ok2 {
-			loc := "/" + d + "/"
-			if r.URL.RawQuery != "" {
-				loc += "?" + r.URL.RawQuery
-			}
-			http.Redirect(w, r, loc, http.StatusFound)
-			return
-		}
-	}
 	if !ok {
 		notFound(w, "404 not found: an HLS URL is /<path>/index.m3u8, or /<path>/ for the player page")
 		return
@@ -297,7 +278,8 @@ func (s *Server) servePlaylist(w http.ResponseWriter, r *http.Request, path stri
 		notFound(w, "404 "+err.Error())
 		return
 	}
-	m.touch()
+	m.begin()
+	defer m.end()
 	select {
 	case <-m.ready:
 	case <-m.done:
@@ -327,7 +309,7 @@ func (s *Server) muxerFor(path string) (*muxer, error) {
 	if s.closed {
 		return nil, errServerClosed
 	}
-	if m := s.muxers[path]; m != nil && !m.isDone() {
+	if m := s.muxers[path]; m != nil && m.ctx.Err() == nil {
 		return m, nil
 	}
 	st := s.hub.Stream(path)
@@ -379,6 +361,24 @@ func splitPath(p string) (dir, file string, ok bool) {
 		}
 	}
 	return dir, file, true
+}
+
+// redirectToDir sends /<path> (no trailing slash, no file extension) to
+// the player page /<path>/, keeping the query (its token).
+func redirectToDir(w http.ResponseWriter, r *http.Request) bool {
+	p := r.URL.Path
+	if strings.HasSuffix(p, "/") || strings.Contains(p[strings.LastIndexByte(p, '/')+1:], ".") {
+		return false
+	}
+	if _, _, ok := splitPath(p + "/"); !ok {
+		return false
+	}
+	loc := p + "/"
+	if r.URL.RawQuery != "" {
+		loc += "?" + r.URL.RawQuery
+	}
+	http.Redirect(w, r, loc, http.StatusFound)
+	return true
 }
 
 func notFound(w http.ResponseWriter, msg string) {
