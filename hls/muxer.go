@@ -138,7 +138,7 @@ func (m *muxer) audioFor(desc stream.Description) (*gohlslib.Track, int) {
 			continue
 		}
 		switch t.Codec {
-		case "MPEG4-audio":
+		case "MPEG-4 Audio":
 			var conf mpeg4audio.AudioSpecificConfig
 			if len(t.Config) == 0 {
 				m.log.Debug().Int("track", i).Msg("HLS: AAC track without its AudioSpecificConfig: left out")
