@@ -22,7 +22,7 @@ func (r *unitRecorder) OnUnit(u stream.Unit)        { r.units = append(r.units, 
 // its units the AAC access units (for HLS), and still the RTP packets as
 // they came (for RTSP readers).
 func TestSourceSessionDepacketizesAAC(t *testing.T) {
-	conf := &mpeg4audio.AudioSpecificConfig{Type: mpeg4audio.ObjectTypeAACLC, SampleRate: 16000, ChannelCount: 1}
+	conf := &mpeg4audio.AudioSpecificConfig{Type: mpeg4audio.ObjectTypeAACLC, SampleRate: 16000, ChannelConfig: 1}
 	aac := &format.MPEG4Audio{PayloadTyp: 97, Config: conf, SizeLength: 13, IndexLength: 3, IndexDeltaLength: 3}
 	h264 := &format.H264{PayloadTyp: 96, PacketizationMode: 1,
 		SPS: []byte{0x67, 0x64, 0x00, 0x28, 0xac, 0xb2, 0x00, 0xf0, 0x04, 0x4f, 0xcb, 0x80, 0x88}, PPS: []byte{0x68, 0xeb, 0xcc, 0xb2, 0x2c}}
