@@ -19,3 +19,7 @@ var playerPage []byte
 var hlsJS []byte
 
 const hlsJSName = "hls.light.min.js"
+
+// Script returns hls.js, for other pages of camgate that play HLS in
+// browsers without native HLS (the dashboard). It must not be modified.
+func Script() []byte { return hlsJS }
