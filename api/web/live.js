@@ -171,7 +171,9 @@ class LivePlayer {
   async playHLS() {
     const url = withQuery(this.urls.hls);
     const v = this.video;
-    if (v.canPlayType("application/vnd.apple.mpegurl")) {
+    // hls.js wherever there is Media Source Extensions (Chromium's own HLS
+    // player does not parse LL-HLS); native HLS otherwise (iPhone Safari).
+    if (!(window.Hls && window.Hls.isSupported()) && v.canPlayType("application/vnd.apple.mpegurl")) {
       v.src = url;
     } else if (window.Hls && window.Hls.isSupported()) {
       const hls = new window.Hls({ lowLatencyMode: true, liveSyncDurationCount: 1 });

@@ -11,7 +11,7 @@ import (
 // Authorization header or the query, never in cookies, so "*" gives a page no
 // access that its user could not have without it.
 type CORS struct {
-	Origins []string
+	Origins []string // none: DefaultOrigins
 }
 
 // DefaultOrigins lets any page embed the players.
@@ -23,11 +23,15 @@ var DefaultOrigins = []string{"*"}
 func (c CORS) Apply(w http.ResponseWriter, r *http.Request, methods string, expose string) (preflight bool) {
 	origin := r.Header.Get("Origin")
 	h := w.Header()
+	origins := c.Origins
+	if len(origins) == 0 {
+		origins = DefaultOrigins
+	}
 	switch {
 	case origin == "":
-	case slices.Contains(c.Origins, "*"):
+	case slices.Contains(origins, "*"):
 		h.Set("Access-Control-Allow-Origin", "*")
-	case slices.Contains(c.Origins, origin):
+	case slices.Contains(origins, origin):
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Add("Vary", "Origin")
 	default:
