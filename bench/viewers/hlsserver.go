@@ -8,6 +8,6 @@ import (
 type hlsServer struct{}
 
 func startHLS(hub *stream.Hub) (*hlsServer, error) { return &hlsServer{}, nil }
-func (*hlsServer) base() string                      { return "" }
-func (*hlsServer) Muxers() int                       { return 0 }
-func (*hlsServer) Close() error                      { return nil }
+func (*hlsServer) base() string                    { return "" }
+func (*hlsServer) Muxers() int                     { return 0 }
+func (*hlsServer) Close() error                    { return nil }

@@ -173,9 +173,9 @@ type phase struct {
 	MilliPerView  float64 `json:"gateway_millicores_per_viewer,omitempty"`
 	KBPerView     float64 `json:"gateway_rss_kb_per_viewer,omitempty"`
 	LoadCores     float64 `json:"load_client_cores"`
-	QueueDrops    uint64  `json:"queue_drops"`         // in the window
-	ReaderDrops   uint64  `json:"reader_drops"`        // in the window
-	RampDrops     uint64  `json:"reader_drops_ramp"`   // while the phase's viewers joined and warmed up
+	QueueDrops    uint64  `json:"queue_drops"`       // in the window
+	ReaderDrops   uint64  `json:"reader_drops"`      // in the window
+	RampDrops     uint64  `json:"reader_drops_ramp"` // while the phase's viewers joined and warmed up
 	Goroutines    int     `json:"gateway_goroutines"`
 	FDs           int     `json:"gateway_fds"`
 	HeapMB        float64 `json:"gateway_heap_mb"`
