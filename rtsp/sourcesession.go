@@ -11,6 +11,7 @@ import (
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
 	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
 	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph265"
+	"github.com/bluenviron/gortsplib/v5/pkg/format/rtpmpeg4audio"
 	"github.com/pion/rtp"
 
 	"github.com/camgate/camgate/codec"
@@ -32,10 +33,15 @@ type sourceSession struct {
 	codec       codec.Codec
 	depacketize func(*rtp.Packet) ([][]byte, error)
 	pending     []*rtp.Packet // packets of the access unit being gathered
+
+	// aac depacketizes the MPEG-4 audio tracks (RFC 3640), by track: their
+	// units carry AAC access units, which readers of other protocols than
+	// RTSP (HLS) mux as they are.
+	aac map[int]*rtpmpeg4audio.Decoder
 }
 
 func newSourceSession(src *Source, desc *description.Session, h SourceHandler) (*sourceSession, SessionInfo, error) {
-	ss := &sourceSession{src: src, h: h, track: map[*description.Media]int{}}
+	ss := &sourceSession{src: src, h: h, track: map[*description.Media]int{}, aac: map[int]*rtpmpeg4audio.Decoder{}}
 	played := &description.Session{Title: desc.Title}
 	var names []string
 	var d stream.Description
@@ -62,7 +68,11 @@ func newSourceSession(src *Source, desc *description.Session, h SourceHandler) (
 			}
 		}
 		ss.kinds = append(ss.kinds, kind)
-		d.Tracks = append(d.Tracks, stream.Track{Kind: kind, Codec: name, ClockRate: clock})
+		t := stream.Track{Kind: kind, Codec: name, ClockRate: clock}
+		if kind == stream.Audio && len(m.Formats) > 0 {
+			t.Config = ss.useAAC(i, m.Formats[0])
+		}
+		d.Tracks = append(d.Tracks, t)
 	}
 	info := SessionInfo{Medias: strings.Join(names, " + ")}
 	if ss.video == nil {
@@ -103,6 +113,27 @@ func (ss *sourceSession) useVideo(m *description.Media, f format.Format) bool {
 	return true
 }
 
+// useAAC sets up the depacketizer of an MPEG-4 audio track (AAC in RFC
+// 3640's AU headers) and returns its AudioSpecificConfig, or nil for any
+// other format or one that cannot be depacketized (its units then carry
+// the RTP payloads, as other audio tracks' do).
+func (ss *sourceSession) useAAC(track int, f format.Format) []byte {
+	a, ok := f.(*format.MPEG4Audio)
+	if !ok || a.Config == nil {
+		return nil
+	}
+	conf, err := a.Config.Marshal()
+	if err != nil {
+		return nil
+	}
+	dec, err := a.CreateDecoder()
+	if err != nil {
+		return nil
+	}
+	ss.aac[track] = dec
+	return conf
+}
+
 func sdpParameterSets(f format.Format) codec.ParameterSets {
 	switch f := f.(type) {
 	case *format.H264:
@@ -123,10 +154,23 @@ func (ss *sourceSession) onPacket(m *description.Media, f format.Format, pkt *rt
 		return
 	}
 	if m != ss.video {
+		data := [][]byte{pkt.Payload}
+		if dec := ss.aac[track]; dec != nil && f == m.Formats[0] {
+			// The access units this packet completes: none while an AU
+			// fragmented over several packets is gathered, or when the
+			// packet is broken. RTSP readers still get the packet as it is.
+			aus, err := dec.Decode(pkt)
+			if err != nil && !errors.Is(err, rtpmpeg4audio.ErrMorePacketsNeeded) {
+				ss.src.decodeErrors.Add(1)
+			}
+			data = aus
+		}
 		if ptsOK {
+			// An AAC unit's PTS is its first access unit's; each next one
+			// is 1024 samples later.
 			ss.h.OnUnit(stream.Unit{
 				Track: track, Kind: ss.kinds[track], PTS: codec.Duration(pts, f.ClockRate()),
-				Data: [][]byte{pkt.Payload}, Native: []*rtp.Packet{pkt},
+				Data: data, Native: []*rtp.Packet{pkt},
 			})
 		}
 		return

@@ -36,8 +36,17 @@ type VideoFormat struct {
 // Track is one track of a stream.
 type Track struct {
 	Kind      Kind
-	Codec     string // "H264", "H265", "PCMU", "MPEG4-audio", "Opus", …
+	Codec     string // "H264", "H265", "G711", "MPEG-4 Audio", "Opus", … (gortsplib's names)
 	ClockRate int
+
+	// Config is the codec's configuration, when the track's frames need one
+	// to be decoded and the stream does not carry it in band: for
+	// "MPEG-4 Audio" (AAC), the AudioSpecificConfig (ISO 14496-3); the
+	// track's units then carry raw AAC access units in Data (none, for an
+	// RTP packet that only began one), the first at the unit's PTS, each
+	// next one 1024 samples later. Nil otherwise: an audio track's units
+	// then carry one RTP payload each. Never modified once published.
+	Config []byte
 }
 
 // H264Description describes a stream of H.264 that camgate encodes itself

@@ -142,6 +142,7 @@ class LivePlayer {
   async playWebRTC() {
     const s = await whepSession(this.video, this.urls.whep);
     if (!this.running) { s.close(); return; }
+    this.video.dataset.sessions = String((+this.video.dataset.sessions || 0) + 1);
     this.session = s;
     await new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error("WebRTC: no connection within 10 s (UDP and TCP to camgate's ICE port blocked?)")), 10000);

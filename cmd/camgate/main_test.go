@@ -104,7 +104,7 @@ func TestDemoRunsAndStopsOnSignal(t *testing.T) {
 	t.Chdir(t.TempDir()) // no camgate.yml here
 	var out, errb syncBuffer
 	code := make(chan int, 1)
-	go func() { code <- run([]string{"run", "-rtsp", "127.0.0.1:0", "-api", "127.0.0.1:0"}, &out, &errb) }()
+	go func() { code <- run([]string{"run", "-rtsp", "127.0.0.1:0", "-api", "127.0.0.1:0", "-webrtc", "127.0.0.1:0", "-hls", "127.0.0.1:0"}, &out, &errb) }()
 	addr, apiAddr := listening(t, &out, &errb, code)
 
 	url := "rtsp://" + addr + "/demo/sub"
@@ -284,7 +284,7 @@ func TestSIGHUPReloadsOnlyWhatChanged(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cfg := dir + "/camgate.yml"
-	base := "rtsp:\n  listen: 127.0.0.1:0\n  udp_rtp: off\napi:\n  listen: 127.0.0.1:0\ncameras:\n  one:\n    url: " + fakes[0].URL() + "\n"
+	base := "rtsp:\n  listen: 127.0.0.1:0\n  udp_rtp: off\napi:\n  listen: 127.0.0.1:0\nwebrtc:\n  listen: off\nhls:\n  listen: off\ncameras:\n  one:\n    url: " + fakes[0].URL() + "\n"
 	os.WriteFile(cfg, []byte(base), 0o600)
 	var out, errb syncBuffer
 	code := make(chan int, 1)

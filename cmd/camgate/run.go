@@ -46,21 +46,23 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	readersUDPOrTCP(file, log)
 
-	gw, srv, err := startGateway(file, doc, log)
+	gw, browsers, srv, err := startGateway(file, doc, log)
 	if err != nil {
 		log.Error().Err(err).Msg("cannot start")
 		return 1
 	}
-	printAddresses(stdout, gw, srv)
+	printAddresses(stdout, gw, browsers, srv)
 	serveUntilStopped(doc, gw, log)
-	return shutdown(gw, srv, log)
+	return shutdown(gw, browsers, srv, log)
 }
 
 // runFlags are camgate run's flags.
 type runFlags struct {
 	config   string // "": the default file if it exists, else the demo
-	rtspAddr string // overrides rtsp.listen
-	apiAddr  string // overrides api.listen
+	rtspAddr   string // overrides rtsp.listen
+	apiAddr    string // overrides api.listen
+	webrtcAddr string // overrides webrtc.listen
+	hlsAddr    string // overrides hls.listen
 }
 
 // parseRunFlags reads the flags; when it returns !ok, the command ends with code.
@@ -70,13 +72,16 @@ func parseRunFlags(args []string, stderr io.Writer) (f runFlags, code int, ok bo
 	fs.StringVar(&f.config, "c", "", "configuration file (default: "+conf.DefaultFile+" if it exists, else the built-in demo)")
 	fs.StringVar(&f.rtspAddr, "rtsp", "", "RTSP listen address, overriding the configuration (e.g. "+conf.DefaultRTSPListen+")")
 	fs.StringVar(&f.apiAddr, "api", "", "API and dashboard listen address, overriding the configuration (\""+conf.APIOff+"\" disables them)")
+	fs.StringVar(&f.webrtcAddr, "webrtc", "", "WebRTC (WHEP) listen address, overriding the configuration (e.g. "+conf.DefaultWebRTCListen+"; \"off\"; a port of 0 makes the ICE ports ephemeral too)")
+	fs.StringVar(&f.hlsAddr, "hls", "", "LL-HLS listen address, overriding the configuration (e.g. "+conf.DefaultHLSListen+"; \"off\")")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: camgate run [-c %[1]s] [-rtsp %[2]s] [-api %[3]s]
+		fmt.Fprintf(stderr, `Usage: camgate run [-c %[1]s] [-rtsp %[2]s] [-api %[3]s] [-webrtc :8889] [-hls :8888]
 
 Runs the gateway. Without a configuration file it runs four demo cameras and a
 grid of them, so that rtsp://127.0.0.1%[2]s/demo/sub and
 rtsp://127.0.0.1%[2]s/grid/demo play with no camera at hand. The dashboard is
-at http://%[3]s/.
+at http://%[3]s/; every stream also plays in a browser, over WebRTC at
+http://127.0.0.1:8889/<path>/ and over LL-HLS at http://127.0.0.1:8888/<path>/.
 
 SIGINT and SIGTERM stop it cleanly; SIGHUP reloads the configuration file and
 applies only what changed.
@@ -105,6 +110,13 @@ func (f runFlags) override(c *conf.Conf) {
 	}
 	if f.apiAddr != "" {
 		c.API.Listen = f.apiAddr
+	}
+	if f.webrtcAddr != "" {
+		c.WebRTC.Listen = f.webrtcAddr
+		ephemeralICE(&c.WebRTC)
+	}
+	if f.hlsAddr != "" {
+		c.HLS.Listen = f.hlsAddr
 	}
 }
 
@@ -145,29 +157,35 @@ func readersUDPOrTCP(file *conf.Conf, log zerolog.Logger) {
 	}
 }
 
-// startGateway starts the gateway, then the API unless it is off (srv nil).
-// On an error nothing is left running.
-func startGateway(file *conf.Conf, doc *conf.Document, log zerolog.Logger) (*pipeline.Gateway, *api.Server, error) {
+// startGateway starts the gateway, its browser listeners, then the API
+// unless it is off (srv nil). On an error nothing is left running.
+func startGateway(file *conf.Conf, doc *conf.Document, log zerolog.Logger) (*pipeline.Gateway, *browserServers, *api.Server, error) {
 	gw, err := pipeline.StartGateway(file.Config, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	browsers, err := startBrowserServers(file, gw.Hub(), log)
+	if err != nil {
+		gw.Close()
+		return nil, nil, nil, err
 	}
 	if file.API.Off() {
-		return gw, nil, nil
+		return gw, browsers, nil, nil
 	}
-	srv, err := api.New(api.Config{Address: file.API.Listen, Token: file.API.Token, Version: version}, gw, doc, log)
+	srv, err := api.New(api.Config{Address: file.API.Listen, Token: file.API.Token, Version: version, Live: browsers.live(*file)}, gw, doc, log)
 	if err == nil {
 		err = srv.Start()
 	}
 	if err != nil {
+		browsers.Close()
 		gw.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return gw, srv, nil
+	return gw, browsers, srv, nil
 }
 
 // printAddresses prints the dashboard's URL and every stream's, one a line.
-func printAddresses(stdout io.Writer, gw *pipeline.Gateway, srv *api.Server) {
+func printAddresses(stdout io.Writer, gw *pipeline.Gateway, browsers *browserServers, srv *api.Server) {
 	if srv != nil {
 		fmt.Fprintf(stdout, "dashboard http://%s/\n", srv.Addr())
 	}
@@ -175,10 +193,12 @@ func printAddresses(stdout io.Writer, gw *pipeline.Gateway, srv *api.Server) {
 		fmt.Fprintf(stdout, "stream %s\n", gw.Server().URL(c.Name()+"/main"))
 		if c.Config().Sub.Enabled {
 			fmt.Fprintf(stdout, "stream %s\n", gw.Server().URL(c.Name()+"/sub"))
+			browsers.printURLs(stdout, c.Name()+"/sub")
 		}
 	}
 	for _, g := range gw.Grids() {
 		fmt.Fprintf(stdout, "stream %s\n", gw.Server().URL("grid/"+g.Name()))
+		browsers.printURLs(stdout, "grid/"+g.Name())
 	}
 }
 
@@ -213,13 +233,14 @@ func serveUntilStopped(doc *conf.Document, gw *pipeline.Gateway, log zerolog.Log
 
 // shutdown stops the API and the gateway, and gives up after 3 s; it
 // returns the command's exit code.
-func shutdown(gw *pipeline.Gateway, srv *api.Server, log zerolog.Logger) int {
+func shutdown(gw *pipeline.Gateway, browsers *browserServers, srv *api.Server, log zerolog.Logger) int {
 	log.Info().Msg("shutting down")
 	done := make(chan struct{})
 	go func() {
 		if srv != nil {
 			srv.Close()
 		}
+		browsers.Close()
 		gw.Close()
 		close(done)
 	}()

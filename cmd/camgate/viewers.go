@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+
+	"github.com/rs/zerolog"
+
+	"github.com/camgate/camgate/api"
+	"github.com/camgate/camgate/conf"
+	"github.com/camgate/camgate/hls"
+	"github.com/camgate/camgate/stream"
+	"github.com/camgate/camgate/webrtc"
+)
+
+// browserServers are the listeners browsers play from: WebRTC (WHEP) and
+// LL-HLS, two more reader protocols of the gateway's stream hub. Either is
+// nil when the configuration turns it off.
+type browserServers struct {
+	webrtc *webrtc.Server
+	hls    *hls.Server
+}
+
+// startBrowserServers starts the WebRTC and HLS listeners; on an error
+// nothing is left open.
+func startBrowserServers(file *conf.Conf, hub *stream.Hub, log zerolog.Logger) (*browserServers, error) {
+	b := &browserServers{}
+	if !file.WebRTC.Off() {
+		w := file.WebRTC
+		srv, err := webrtc.NewServer(webrtc.Config{
+			Address: w.Listen, ICEUDP: w.ICEUDP, ICETCP: w.ICETCP, Hosts: w.Hosts, STUN: w.STUN,
+			Credentials: file.Readers, CORS: w.CORS, Log: log.With().Str("component", "webrtc").Logger(),
+		}, hub)
+		if err != nil {
+			return nil, fmt.Errorf("webrtc: %w (set webrtc.listen, or webrtc: {listen: off})", err)
+		}
+		b.webrtc = srv
+	}
+	if !file.HLS.Off() {
+		srv, err := hls.NewServer(hls.Config{
+			Address: file.HLS.Listen, Credentials: file.Readers, CORS: file.HLS.CORS,
+			Log: log.With().Str("component", "hls").Logger(),
+		}, hub)
+		if err != nil {
+			b.Close()
+			return nil, fmt.Errorf("hls: %w (set hls.listen, or hls: {listen: off})", err)
+		}
+		b.hls = srv
+	}
+	return b, nil
+}
+
+// live tells the API where browsers play the streams.
+func (b *browserServers) live(readers conf.Conf) api.Live {
+	l := api.Live{Readers: readers.Readers, HLSScript: hls.Script()}
+	if b.webrtc != nil {
+		l.WebRTC = b.webrtc.Addr()
+	}
+	if b.hls != nil {
+		l.HLS = b.hls.Addr()
+	}
+	return l
+}
+
+// printURLs prints the browser URLs of a path, after its RTSP URL.
+func (b *browserServers) printURLs(stdout io.Writer, path string) {
+	if b.webrtc != nil {
+		fmt.Fprintf(stdout, "webrtc %s\n", b.webrtc.URL(path))
+	}
+	if b.hls != nil {
+		fmt.Fprintf(stdout, "hls %s\n", b.hls.URL(path))
+	}
+}
+
+// Close closes both listeners and ends their sessions.
+func (b *browserServers) Close() {
+	if b.webrtc != nil {
+		b.webrtc.Close()
+	}
+	if b.hls != nil {
+		b.hls.Close()
+	}
+}
+
+// ephemeralICE gives WebRTC ephemeral ICE ports when its HTTP listener asked
+// for an ephemeral port (-webrtc 127.0.0.1:0): several instances then run
+// side by side, as tests do.
+func ephemeralICE(w *conf.WebRTCConfig) {
+	if _, port, err := net.SplitHostPort(w.Listen); err != nil || port != "0" {
+		return
+	}
+	host, _, _ := net.SplitHostPort(w.Listen)
+	if w.ICEUDP != "" {
+		w.ICEUDP = net.JoinHostPort(host, "0")
+	}
+	if w.ICETCP != "" {
+		w.ICETCP = net.JoinHostPort(host, "0")
+	}
+}
