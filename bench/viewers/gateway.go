@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -120,6 +122,11 @@ func runGateway(n, width, height int) error {
 	})
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
+		if f, ok := strings.CutPrefix(in.Text(), "heap "); ok {
+			_ = writeHeapProfile(f)
+			_ = out.Encode(struct{}{})
+			continue
+		}
 		if in.Text() != "stats" {
 			continue
 		}
@@ -144,4 +151,15 @@ func runGateway(n, width, height int) error {
 		_ = out.Encode(st)
 	}
 	return nil
+}
+
+// writeHeapProfile writes the gateway process's heap profile, for -heap.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	runtime.GC()
+	return pprof.WriteHeapProfile(f)
 }

@@ -33,6 +33,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,6 +54,7 @@ type options struct {
 	Warmup      time.Duration `json:"warmup_ns"`
 	Window      time.Duration `json:"window_ns"`
 	HLSWindow   time.Duration `json:"hls_window_ns"`
+	HeapProfile string        `json:"-"`
 }
 
 func main() {
@@ -66,6 +68,7 @@ func main() {
 	flag.DurationVar(&o.Window, "window", 10*time.Second, "measurement window of each WebRTC phase")
 	flag.DurationVar(&o.HLSWindow, "hls-window", 15*time.Second, "measurement window of the HLS phase")
 	jsonOut := flag.String("json", "", "also write the results to this JSON file")
+	flag.StringVar(&o.HeapProfile, "heap", "", "write the gateway process's heap profile with every WebRTC viewer playing to this file")
 	role := flag.String("role", "", "internal: \"gateway\" runs the gateway process")
 	flag.Parse()
 	transcode.SetLogHandler(transcode.LogError, nil)
@@ -261,6 +264,12 @@ func runLoad(o options, jsonOut string) error {
 	}
 	grid.DialFailures = fails
 	l.res.Phases[len(l.res.Phases)-1] = grid
+	if o.HeapProfile != "" {
+		abs, _ := filepath.Abs(o.HeapProfile)
+		if _, err := io.WriteString(g.in, "heap "+abs+"\n"); err != nil || !g.out.Scan() {
+			return fmt.Errorf("heap profile: the gateway process ended")
+		}
+	}
 	// 5. HLS
 	l.closeViewers()
 	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
