@@ -31,6 +31,7 @@ type fault struct {
 	start     time.Time
 	end       time.Time     // when the cause was removed
 	baseline  uint64        // sub frames of the camera's reader at the end
+	wbaseline uint64        // the same of its WebRTC reader, if it has one
 	recovery  time.Duration // from end to the first new picture on the sub stream
 	recovered bool
 }

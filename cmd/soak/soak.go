@@ -14,6 +14,7 @@ import (
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
 	"github.com/camgate/camgate/rtsp/fakecam"
+	"github.com/camgate/camgate/webrtc"
 )
 
 // config is one soak run.
@@ -39,11 +40,23 @@ const (
 	tolRSS        = 0.20 // fraction
 )
 
+// The WebRTC readers' limits: generous, so that a loaded machine never
+// fails them; a stream that does not resume fails them whatever the load.
+const (
+	webrtcSubs      = 2                // cameras whose sub is also played over WebRTC (the first ones)
+	webrtcResume    = 30 * time.Second // a fault's end to the next picture on its WebRTC sub
+	webrtcGridPause = 30 * time.Second // the longest the WebRTC grid may go without a picture
+	webrtcSettle    = 60 * time.Second // to play at the start, and to settle before a resource sample
+	sessionTimeout  = 5 * time.Second  // the WebRTC server's: abandoned sessions go after about twice this
+)
+
 type camState struct {
 	fake    *fakecam.Camera
 	cfg     pipeline.CameraConfig
 	sub     reader
 	main    reader
+	wsub    *wreader // its sub over WebRTC, for the first webrtcSubs cameras
+	wdrops  int
 	clips   *[2]fakecam.Clip
 	clipB   bool
 	active  *fault // the fault in progress or not yet recovered, if any
@@ -59,6 +72,12 @@ type result struct {
 	start, warm, end  resources
 	subFrames, gridFr uint64
 	points            []point
+
+	wreaders      []*wreader      // the WebRTC grid, then the WebRTC subs
+	wrecoveries   []time.Duration // a fault's end to the next picture on a WebRTC sub
+	wgridPauses   int             // WebRTC grid pauses over webrtcGridPause
+	wsessionsWarm int             // WebRTC sessions open at the warm and end samples
+	wsessionsEnd  int
 }
 
 // run starts the cameras, the gateway and a reader of every output, injects
@@ -88,12 +107,25 @@ func run(cfg config, out io.Writer) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
+	wrtc, err := webrtc.NewServer(webrtc.Config{
+		Address: "127.0.0.1:0", ICEUDP: "127.0.0.1:0", ICETCP: "127.0.0.1:0",
+		SessionTimeout: sessionTimeout, Log: zerolog.Nop(),
+	}, gw.Hub())
+	if err != nil {
+		return nil, err
+	}
+	defer wrtc.Close()
+	res.wreaders = startWReaders(cams, wrtc)
+	defer closeWReaders(res.wreaders)
 
 	// Everything up before the first fault.
 	if err := waitAll(cams, 30*time.Second); err != nil {
 		return nil, err
 	}
-	s := &soak{cfg: cfg, out: out, rng: rng, cams: cams, gw: gw, full: full, gridReader: gridReader, res: res}
+	if err := waitWReaders(res.wreaders, nil, webrtcSettle); err != nil {
+		return nil, err
+	}
+	s := &soak{cfg: cfg, out: out, rng: rng, cams: cams, gw: gw, full: full, gridReader: gridReader, res: res, wrtc: wrtc}
 	if cfg.CSV != "" {
 		csv, err := createCSV(cfg.CSV)
 		if err != nil {
@@ -105,7 +137,13 @@ func run(cfg config, out io.Writer) (*result, error) {
 	s.injectUntilDone()
 
 	time.Sleep(3 * time.Second)
+	// Every WebRTC reader plays again, and the sessions abandoned by the
+	// last faults are reaped, before the last sample.
+	if err := s.settleWebRTC(); err != nil {
+		res.failures = append(res.failures, "at the end: "+err.Error())
+	}
 	res.end = sample()
+	res.wsessionsEnd = wrtc.Sessions()
 	totals(res, cams, readers, gridReader)
 	if cfg.SVG != "" {
 		if err := drawChart(cfg, res); err != nil {
@@ -222,6 +260,9 @@ type soak struct {
 	full       pipeline.Config
 	gridReader reader
 	res        *result
+	wrtc       *webrtc.Server
+	wpending   []wpending
+	wgridOpen  bool
 
 	begin        time.Time
 	bound        time.Duration // a fault's cause removed, its camera must show a picture within this
@@ -247,6 +288,7 @@ func (s *soak) injectUntilDone() {
 		s.endFaults(now)
 		s.checkRecoveries(now)
 		s.countGaps(now)
+		s.checkWebRTC(now)
 		s.maybeInject(now)
 		s.maybeSampleWarm(now)
 		s.maybeSample(now)
@@ -274,6 +316,9 @@ func (s *soak) endFaults(now time.Time) {
 		}
 		f.end = now
 		f.baseline, _, _ = c.sub.stats()
+		if c.wsub != nil {
+			f.wbaseline, _ = c.wsub.stats()
+		}
 	}
 }
 
@@ -287,6 +332,9 @@ func (s *soak) checkRecoveries(now time.Time) {
 		}
 		if frames, _, _ := c.sub.stats(); frames > f.baseline {
 			f.recovery, f.recovered = now.Sub(f.end), true
+			if c.wsub != nil {
+				s.wpending = append(s.wpending, wpending{r: c.wsub, f: f})
+			}
 			c.active = nil
 			c.gapOpen = false
 			continue
@@ -329,7 +377,11 @@ func (s *soak) maybeInject(now time.Time) {
 func (s *soak) maybeSampleWarm(now time.Time) {
 	if !s.warmDone && now.Sub(s.begin) > s.cfg.Warmup && allRecovered(s.cams) {
 		time.Sleep(3 * time.Second)
+		if err := s.settleWebRTC(); err != nil {
+			s.res.failures = append(s.res.failures, "after warm-up: "+err.Error())
+		}
 		s.res.warm = sample()
+		s.res.wsessionsWarm = s.wrtc.Sessions()
 		s.warmDone = true
 		fmt.Fprintf(s.out, "after warm-up: %s\n", fmtRes(s.res.warm))
 	}
@@ -467,6 +519,11 @@ func inject(rng *rand.Rand, cams []*camState, gw *pipeline.Gateway, full pipelin
 	case faultReaders:
 		c.sub.Drop()
 		c.main.Drop()
+		if c.wsub != nil {
+			// Every other time without DELETE, as a killed browser tab.
+			c.wsub.drop(c.wdrops%2 == 1)
+			c.wdrops++
+		}
 	case faultReconfigure:
 		without := full
 		without.Cameras = nil
@@ -513,7 +570,12 @@ func report(out io.Writer, cfg config, res *result) bool {
 	fmt.Fprintf(out, "pictures: %d on the sub streams, %d on the grid; pauses over 1 s outside fault windows: %d; timestamps backwards: %d\n",
 		res.subFrames, res.gridFr, res.gaps, res.backwards)
 
+	reportWebRTC(out, res)
+
 	fails := append([]string(nil), res.failures...)
+	if res.wsessionsEnd != len(res.wreaders) {
+		fails = append(fails, fmt.Sprintf("%d WebRTC sessions open at the end for %d WebRTC readers", res.wsessionsEnd, len(res.wreaders)))
+	}
 	if d := g.FDs - w.FDs; d > tolFDs {
 		fails = append(fails, fmt.Sprintf("open files grew by %d (tolerance %d)", d, tolFDs))
 	}
