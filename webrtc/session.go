@@ -14,6 +14,7 @@ import (
 	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph265"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h265"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -167,10 +168,19 @@ func (s *session) start(ctx context.Context, offerSDP string) (string, error) {
 			return "", fmt.Errorf("registering the audio codec: %w", err)
 		}
 	}
+	// NACKs are answered from the last 256 packets sent (about 4 s of a
+	// sub, a few frames of a 1080p main: far more than a LAN's round
+	// trip). pion's default keeps 1024, which cost 1.7 MB of heap per
+	// viewer (bench/viewers: 3.9 MB RSS per viewer of a grid). No NACK
+	// generator: camgate receives no media.
 	ir := &interceptor.Registry{}
-	if err := webrtc.ConfigureNack(me, ir); err != nil {
+	responder, err := nack.NewResponderInterceptor(nack.ResponderSize(256))
+	if err != nil {
 		return "", err
 	}
+	ir.Add(responder)
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeVideo)
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack", Parameter: "pli"}, webrtc.RTPCodecTypeVideo)
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
 		return "", err
 	}
