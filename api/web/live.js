@@ -176,7 +176,7 @@ class LivePlayer {
     if (!(window.Hls && window.Hls.isSupported()) && v.canPlayType("application/vnd.apple.mpegurl")) {
       v.src = url;
     } else if (window.Hls && window.Hls.isSupported()) {
-      const hls = new window.Hls({ lowLatencyMode: true, liveSyncDurationCount: 1 });
+      const hls = new window.Hls({ lowLatencyMode: true });
       this.hls = hls;
       hls.on(window.Hls.Events.ERROR, (_, d) => {
         if (d.fatal && this.hls === hls) this.retry(2000);
