@@ -49,7 +49,7 @@ WORKDIR /etc/camgate
 # RTSP (TCP), RTP/RTCP for UDP readers, and the API and dashboard. The API
 # listens on the container's loopback unless CAMGATE_API_LISTEN=0.0.0.0:9997
 # is given, which camgate accepts only together with CAMGATE_API_TOKEN.
-EXPOSE 8554/tcp 8000/udp 8001/udp 9997/tcp
+EXPOSE 8554/tcp 8000/udp 8001/udp 8888/tcp 8889/tcp 8189/udp 8189/tcp 9997/tcp
 HEALTHCHECK --interval=15s --timeout=5s --start-period=15s --retries=3 \
     CMD ["camgate", "health"]
 STOPSIGNAL SIGTERM
