@@ -452,7 +452,7 @@ func fds(t *testing.T) int {
 // Sessions whose viewer never connects, or goes away without DELETE, are
 // reaped: nothing of them is left.
 func TestAbandonedSessionsReaped(t *testing.T) {
-	const n = 200
+	const n = 1000
 	hub := stream.NewHub()
 	defer hub.Close()
 	st := camera(t, hub, "cam1/sub", "reschange.h264", nil)
@@ -464,8 +464,17 @@ func TestAbandonedSessionsReaped(t *testing.T) {
 		t.Fatalf("POST: %d %s", res.StatusCode, body)
 	}
 	poll(t, "the warm-up session to be reaped", func() bool { return s.Sessions() == 0 })
+	// A viewer who watches through it all, and must see nothing of it.
+	wctx, wcancel := context.WithTimeout(context.Background(), wait)
+	defer wcancel()
+	watcher, err := whepclient.Dial(wctx, s.URL("cam1/sub"), whepclient.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the watcher's frames", func() bool { return watcher.Stats().Frames > 0 })
 	fd0 := fds(t)
 	ignore := goleak.IgnoreCurrent()
+	watched := watcher.Stats().Frames
 
 	start := time.Now()
 	peak := 0
@@ -487,11 +496,26 @@ func TestAbandonedSessionsReaped(t *testing.T) {
 	poll(t, "frames", func() bool { return c.Stats().Frames > 0 })
 	c.Abandon()
 
-	poll(t, "every session to be reaped", func() bool { return s.Sessions() == 0 && st.Stats().Readers == 0 })
+	poll(t, "every abandoned session to be reaped", func() bool { return s.Sessions() == 1 && st.Stats().Readers == 1 })
 	poll(t, "goroutines to end", func() bool { return goleak.Find(ignore) == nil })
 	http.DefaultClient.CloseIdleConnections()
 	poll(t, "file descriptors to be closed", func() bool { return fds(t) <= fd0+2 })
 	t.Logf("fds %d before, %d after", fd0, fds(t))
+
+	// The watcher played on, and plays still.
+	during := watcher.Stats().Frames
+	poll(t, "the watcher's frames to keep coming", func() bool { return watcher.Stats().Frames > during+10 })
+	t.Logf("the watcher got %d frames during the flood; the stream's readers lost %d units", during-watched, st.Stats().Drops)
+	if during <= watched {
+		t.Errorf("the watcher got no frame while %d sessions were opened and abandoned", n)
+	}
+	select {
+	case <-watcher.Done():
+		t.Error("the watcher's session ended")
+	default:
+	}
+	watcher.Close()
+	poll(t, "the watcher's session to end", func() bool { return s.Sessions() == 0 && st.Stats().Readers == 0 })
 }
 
 func TestCloseEndsSessions(t *testing.T) {
