@@ -130,6 +130,36 @@ func TestDemoRunsAndStopsOnSignal(t *testing.T) {
 		t.Errorf("ffprobe grid/demo: %q %v, want h264,1280,720", got, err)
 	}
 
+	// The same streams over LL-HLS, read by ffprobe and decoded for 5 s by
+	// ffmpeg with no error line: a sub and the grid, at the URLs camgate
+	// printed.
+	for _, hls := range []struct{ path, want string }{{"demo/sub", "h264,640,360"}, {"grid/demo", "h264,1280,720"}} {
+		m := regexp.MustCompile(`(?m)^hls (http://\S+/` + hls.path + `/index\.m3u8)$`).FindStringSubmatch(out.String())
+		if m == nil {
+			t.Errorf("camgate run printed no HLS URL of %s:\n%s", hls.path, out.String())
+			continue
+		}
+		var got string
+		for deadline := time.Now().Add(patience); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			// The muxer is made on the first request; its first segment
+			// takes a GOP (404 "not ready" until then).
+			b, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0", m[1]).Output()
+			// A multivariant playlist lists its stream twice: under its
+			// program and alone.
+			if got, _, _ = strings.Cut(strings.TrimSpace(string(b)), "\n"); err == nil && got != "" {
+				break
+			}
+		}
+		if got != hls.want {
+			t.Errorf("ffprobe %s: %q, want %s", m[1], got, hls.want)
+			continue
+		}
+		dec, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", m[1], "-t", "5", "-f", "null", "-").CombinedOutput()
+		if err != nil || len(bytes.TrimSpace(dec)) != 0 {
+			t.Errorf("ffmpeg decoding 5 s of %s: %v\n%s", m[1], err, dec)
+		}
+	}
+
 	var hout, herr bytes.Buffer
 	if c := run([]string{"health", "-api", apiAddr}, &hout, &herr); c != 0 {
 		t.Errorf("camgate health: exit %d: %s", c, herr.String())
