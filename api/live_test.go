@@ -3,6 +3,8 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/camgate/camgate/conf"
 	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/hls"
 	"github.com/camgate/camgate/internal/browsertest"
@@ -272,5 +275,68 @@ func TestLivePlayerSurvivesCameraReboot(t *testing.T) {
 	}
 	if got.Sessions != 1 {
 		t.Errorf("the player opened %d WHEP sessions; the first one must survive the camera's reboot", got.Sessions)
+	}
+}
+
+// liveDashboardPage loads the dashboard in a same-origin frame and reports what
+// its cards play once every one of them shows frames.
+const liveDashboardPage = `<!doctype html><meta charset="utf-8"><body style="margin:0">
+<iframe id="d" src="/dash/" style="width:1280px;height:900px;border:0"></iframe>
+<script>
+"use strict";
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+(async () => {
+  let cards = [];
+  for (const end = Date.now() + 90000; Date.now() < end; await sleep(200)) {
+    const doc = document.getElementById("d").contentDocument;
+    cards = Array.from(doc ? doc.querySelectorAll(".card") : []).map((c) => {
+      const v = c.querySelector("video");
+      return {id: c.id, protocol: v ? v.dataset.protocol || "" : "none", width: v ? v.videoWidth : 0,
+        frames: v ? v.getVideoPlaybackQuality().totalVideoFrames : 0};
+    });
+    if (cards.length >= 3 && cards.every((c) => c.frames >= 10)) break;
+  }
+  fetch("/result", {method: "POST", body: JSON.stringify(cards)});
+})();
+</script>`
+
+// TestDashboardPlaysLive loads the dashboard with the browser listeners on:
+// every camera card plays its sub and the grid card the grid, over WebRTC.
+func TestDashboardPlaysLive(t *testing.T) {
+	fx := startLive(t)
+	doc, _ := conf.NewDocument("cameras: {}")
+	srv, err := New(Config{Address: "127.0.0.1:0", Version: "test", Live: Live{WebRTC: fx.webrtc.Addr(), HLS: fx.hls.Addr(), HLSScript: hls.Script()}},
+		fx.gw, doc, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	// The dashboard, through the page's own origin, so that the page may
+	// look into it.
+	api, _ := url.Parse("http://" + srv.Addr().String())
+	proxy := httputil.NewSingleHostReverseProxy(api)
+	var cards []struct {
+		ID       string
+		Protocol string
+		Width    int
+		Frames   int
+	}
+	browsertest.Run(t, browsertest.Page{HTML: liveDashboardPage, Handlers: map[string]http.HandlerFunc{
+		"/dash/": http.StripPrefix("/dash", proxy).ServeHTTP,
+		"/v1/":   proxy.ServeHTTP, "/static/": proxy.ServeHTTP,
+	}}, 3*time.Minute, &cards)
+	want := map[string]int{"camera-cam": 640, "camera-cam2": 640, "grid-wall": 640}
+	for _, c := range cards {
+		t.Logf("%s: %s, %d px wide, %d frames", c.ID, c.Protocol, c.Width, c.Frames)
+		if w, ok := want[c.ID]; ok && (c.Protocol != "webrtc" || c.Width != w || c.Frames < 10) {
+			t.Errorf("card %s plays %q %d px wide, %d frames; want webrtc, %d px, frames", c.ID, c.Protocol, c.Width, c.Frames, w)
+		}
+		delete(want, c.ID)
+	}
+	if len(want) != 0 {
+		t.Errorf("no card for %v", want)
 	}
 }
