@@ -113,9 +113,12 @@ for n in null:1:3 zero:1:5 random:1:8 urandom:1:9; do
 done
 
 # A clean environment, as a service would have: no CAMGATE_* of the caller.
-log "running the demo in the clean root: camgate run -rtsp $rtsp_addr -api $api_addr"
+# WebRTC and HLS on ephemeral ports (the ICE ports follow): the URLs are
+# read back from what camgate prints.
+log "running the demo in the clean root: camgate run -rtsp $rtsp_addr -api $api_addr -webrtc 127.0.0.1:0 -hls 127.0.0.1:0"
 env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root \
-  "$(command -v chroot)" "$root" /usr/local/bin/camgate run -rtsp "$rtsp_addr" -api "$api_addr" >"$root.log" 2>&1 &
+  "$(command -v chroot)" "$root" /usr/local/bin/camgate run -rtsp "$rtsp_addr" -api "$api_addr" \
+  -webrtc 127.0.0.1:0 -hls 127.0.0.1:0 >"$root.log" 2>&1 &
 pid=$!
 trap 'cleanup; rm -f "$root.log" "$root.probe"' EXIT
 
@@ -132,6 +135,14 @@ wait "$probe_pid" || { tail -20 "$root.log" >&2; die "ffprobe could not read $ur
 got=$(cat "$root.probe")
 log "ffprobe $url: $got"
 [[ $got == "h264 640x360" ]] || die "sub stream is $got, want h264 640x360"
+
+# The same sub over LL-HLS, from the release binary.
+hls_url=$(grep -o 'http://[^ ]*/demo/sub/index.m3u8' "$root.log" | head -1)
+[[ -n $hls_url ]] || { tail -20 "$root.log" >&2; die "camgate printed no HLS URL of demo/sub"; }
+"$here/probe-sub.sh" "$hls_url" 60 >"$root.probe" || die "ffprobe could not read $hls_url within 60 s"
+got=$(head -1 "$root.probe")
+log "ffprobe $hls_url: $got"
+[[ $got == "h264 640x360" ]] || die "sub over HLS is $got, want h264 640x360"
 
 chroot "$root" /usr/local/bin/camgate health -api "$api_addr" >/dev/null ||
   die "camgate health inside the root did not answer on $api_addr"
