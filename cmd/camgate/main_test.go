@@ -104,7 +104,9 @@ func TestDemoRunsAndStopsOnSignal(t *testing.T) {
 	t.Chdir(t.TempDir()) // no camgate.yml here
 	var out, errb syncBuffer
 	code := make(chan int, 1)
-	go func() { code <- run([]string{"run", "-rtsp", "127.0.0.1:0", "-api", "127.0.0.1:0", "-webrtc", "127.0.0.1:0", "-hls", "127.0.0.1:0"}, &out, &errb) }()
+	go func() {
+		code <- run([]string{"run", "-rtsp", "127.0.0.1:0", "-api", "127.0.0.1:0", "-webrtc", "127.0.0.1:0", "-hls", "127.0.0.1:0"}, &out, &errb)
+	}()
 	addr, apiAddr := listening(t, &out, &errb, code)
 
 	url := "rtsp://" + addr + "/demo/sub"

@@ -58,7 +58,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 // runFlags are camgate run's flags.
 type runFlags struct {
-	config   string // "": the default file if it exists, else the demo
+	config     string // "": the default file if it exists, else the demo
 	rtspAddr   string // overrides rtsp.listen
 	apiAddr    string // overrides api.listen
 	webrtcAddr string // overrides webrtc.listen

@@ -96,7 +96,12 @@ func TestLiveCameraStreams(t *testing.T) {
 	rtsptest.WaitPictures(t, rtsptest.Play(t, cam.URL()), 3, 60*time.Second)
 
 	cam.SetClip(clip)
-	if !waitFor(60*time.Second, func() bool { c1, _ := src.counts(); time.Sleep(200 * time.Millisecond); c2, _ := src.counts(); return c1 == c2 }) {
+	if !waitFor(60*time.Second, func() bool {
+		c1, _ := src.counts()
+		time.Sleep(200 * time.Millisecond)
+		c2, _ := src.counts()
+		return c1 == c2
+	}) {
 		t.Error("the live source is still asked for pictures after SetClip")
 	}
 	rtsptest.WaitPictures(t, rtsptest.Play(t, cam.URL()), 3, 60*time.Second)

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
@@ -71,7 +70,6 @@ type Client struct {
 	mu    sync.Mutex
 	stats Stats
 
-	frames atomic.Uint64
 	wg     sync.WaitGroup
 	done   chan struct{}
 	once   sync.Once
@@ -357,8 +355,6 @@ func (c *Client) shutdown() {
 	c.wg.Wait()
 	c.once.Do(func() { close(c.done) })
 }
-
-
 
 type quiet struct{}
 
