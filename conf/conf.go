@@ -18,6 +18,8 @@ type Conf struct {
 	Readers viewers.Credentials
 	WebRTC  WebRTCConfig
 	HLS     HLSConfig
+	// TLS is the certificate each HTTP listener serves (tls.go).
+	TLS TLSConfig
 }
 
 // LogConfig is the process's logging.

@@ -59,6 +59,7 @@ func effective(f *Conf) map[string]any {
 	if f.API.Token != "" {
 		apiCfg["token"] = "xxxxx"
 	}
+	effectiveTLS(f, rtspCfg, apiCfg, webrtcCfg, hlsCfg)
 	return map[string]any{
 		"rtsp": rtspCfg, "api": apiCfg, "webrtc": webrtcCfg, "hls": hlsCfg,
 		"log":     map[string]string{"level": firstOf(f.Log.Level, DefaultLogLevel), "format": firstOf(f.Log.Format, DefaultLogFormat)},

@@ -22,7 +22,14 @@ type fileConfig struct {
 		User     string `yaml:"user"`
 		Password string `yaml:"password"`
 		Token    string `yaml:"token"`
+
+		// RTSPS (tls.go)
+		Encryption  string   `yaml:"encryption"`
+		RTSPSListen string   `yaml:"rtsps_listen"`
+		TLS         *fileTLS `yaml:"tls"`
 	} `yaml:"rtsp"`
+	// TLS is the box's certificate, for every listener (tls.go).
+	TLS    fileTLS    `yaml:"tls"`
 	WebRTC fileWebRTC `yaml:"webrtc"`
 	HLS    fileHLS    `yaml:"hls"`
 	Log    struct {
@@ -33,6 +40,8 @@ type fileConfig struct {
 		Listen    string `yaml:"listen"`
 		Token     string `yaml:"token"`
 		TokenFile string `yaml:"token_file"`
+
+		TLS *fileTLS `yaml:"tls"` // tls.go
 	} `yaml:"api"`
 	Defaults fileCamera `yaml:"defaults"`
 	Cameras  yaml.Node  `yaml:"cameras"`
@@ -80,6 +89,7 @@ func Parse(b []byte) (*Conf, error) {
 	if out.HLS, err = buildHLS(&fc); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, buildTLS(&fc, out)...)
 	errs = append(errs, buildCameras(&fc, out)...)
 	errs = append(errs, buildGrids(&fc, out)...)
 	if err := errors.Join(errs...); err != nil {

@@ -48,11 +48,13 @@ type fileWebRTC struct {
 	Hosts        []string `yaml:"hosts"`
 	STUN         []string `yaml:"stun"`
 	AllowOrigins []string `yaml:"allow_origins"`
+	TLS          *fileTLS `yaml:"tls"`
 }
 
 type fileHLS struct {
 	Listen       string   `yaml:"listen"`
 	AllowOrigins []string `yaml:"allow_origins"`
+	TLS          *fileTLS `yaml:"tls"`
 }
 
 // buildReaders reads who may watch: the rtsp section's user, password and

@@ -2,6 +2,7 @@ package rtsp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -12,13 +13,26 @@ import (
 	"github.com/bluenviron/gortsplib/v5"
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
 	"github.com/bluenviron/gortsplib/v5/pkg/liberrors"
+	"github.com/rs/zerolog"
 
+	"github.com/camgate/camgate/internal/certfile"
 	"github.com/camgate/camgate/stream"
 )
 
 // DefaultAddress is where the RTSP server listens unless configured
 // otherwise: the port every RTSP player and NVR tries first.
 const DefaultAddress = ":8554"
+
+// DefaultTLSAddress is where the RTSPS server listens unless configured
+// otherwise: MediaMTX's port.
+const DefaultTLSAddress = ":8322"
+
+// The encryption settings, MediaMTX's words.
+const (
+	EncryptionNo       = "no"       // rtsp:// only
+	EncryptionOptional = "optional" // rtsp:// and rtsps://, each on its port
+	EncryptionStrict   = "strict"   // rtsps:// only
+)
 
 // ServerConfig configures the gateway's RTSP server.
 type ServerConfig struct {
@@ -39,6 +53,16 @@ type ServerConfig struct {
 	// that does not drain its connection for WriteTimeout is dropped rather
 	// than allowed to hold memory. Default 10 s each.
 	ReadTimeout, WriteTimeout time.Duration
+
+	// Encryption is EncryptionNo (the default), EncryptionOptional or
+	// EncryptionStrict. RTSPS readers connect to TLSAddress (default
+	// DefaultTLSAddress), over TCP only (interleaved): RTP over plain UDP
+	// would leave the TLS session's content in clear.
+	Encryption string
+	TLSAddress string
+	// CertFile and KeyFile are the PEM certificate and key RTSPS serves,
+	// read again when they change.
+	CertFile, KeyFile string
 }
 
 // WithDefaults fills unset fields.
@@ -52,6 +76,12 @@ func (c ServerConfig) WithDefaults() ServerConfig {
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 10 * time.Second
 	}
+	if c.Encryption == "" {
+		c.Encryption = EncryptionNo
+	}
+	if c.TLSAddress == "" && c.Encryption != EncryptionNo {
+		c.TLSAddress = DefaultTLSAddress
+	}
 	return c
 }
 
@@ -59,10 +89,12 @@ func (c ServerConfig) WithDefaults() ServerConfig {
 // of the hub to RTSP players and NVRs. Paths the hub does not have get 404;
 // paths not ready yet (a camera never reached) get 503.
 type Server struct {
-	cfg  ServerConfig
-	hub  *stream.Hub
-	srv  *gortsplib.Server
-	addr net.Addr
+	cfg   ServerConfig
+	hub   *stream.Hub
+	srv   *gortsplib.Server
+	addr  net.Addr
+	tls   bool    // this server is RTSPS
+	rtsps *Server // with EncryptionOptional, the RTSPS server beside this one
 
 	mu    sync.Mutex
 	paths map[string]*servedPath
@@ -73,19 +105,54 @@ type Server struct {
 	sessions atomic.Int64
 }
 
-// NewServer starts serving hub's paths over RTSP.
+// NewServer starts serving hub's paths over RTSP, RTSPS or both, as
+// cfg.Encryption says.
 func NewServer(cfg ServerConfig, hub *stream.Hub) (*Server, error) {
 	cfg = cfg.WithDefaults()
 	if (cfg.UDPRTPAddress == "") != (cfg.UDPRTCPAddress == "") {
 		return nil, errors.New("rtsp server: set both UDP RTP and RTCP addresses, or neither")
 	}
-	s := &Server{cfg: cfg, hub: hub, paths: map[string]*servedPath{}}
+	if cfg.Encryption == EncryptionNo {
+		return newServer(cfg, hub, nil)
+	}
+	if cfg.Encryption != EncryptionOptional && cfg.Encryption != EncryptionStrict {
+		return nil, fmt.Errorf("rtsp server: encryption %q is not %s, %s or %s", cfg.Encryption, EncryptionNo, EncryptionOptional, EncryptionStrict)
+	}
+	// The certificate's loader is shared with the other listeners that
+	// serve the same files; cmd/camgate opens it first, with its logger.
+	certs, err := certfile.Open(cfg.CertFile, cfg.KeyFile, zerolog.Nop())
+	if err != nil {
+		return nil, fmt.Errorf("rtsps server: %w", err)
+	}
+	if cfg.Encryption == EncryptionStrict {
+		return newServer(cfg, hub, certs.TLSConfig())
+	}
+	s, err := newServer(cfg, hub, nil)
+	if err != nil {
+		return nil, err
+	}
+	if s.rtsps, err = newServer(cfg, hub, certs.TLSConfig()); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// newServer starts one gortsplib server: RTSP on cfg.Address, or, with a
+// TLS configuration, RTSPS on cfg.TLSAddress, TCP only.
+func newServer(cfg ServerConfig, hub *stream.Hub, tlsConfig *tls.Config) (*Server, error) {
+	s := &Server{cfg: cfg, hub: hub, paths: map[string]*servedPath{}, tls: tlsConfig != nil}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	address, udpRTP, udpRTCP := cfg.Address, cfg.UDPRTPAddress, cfg.UDPRTCPAddress
+	if s.tls {
+		address, udpRTP, udpRTCP = cfg.TLSAddress, "", ""
+	}
 	s.srv = &gortsplib.Server{
 		Handler:        (*serverHandler)(s),
-		RTSPAddress:    cfg.Address,
-		UDPRTPAddress:  cfg.UDPRTPAddress,
-		UDPRTCPAddress: cfg.UDPRTCPAddress,
+		RTSPAddress:    address,
+		UDPRTPAddress:  udpRTP,
+		UDPRTCPAddress: udpRTCP,
+		TLSConfig:      tlsConfig,
 		ReadTimeout:    cfg.ReadTimeout,
 		WriteTimeout:   cfg.WriteTimeout,
 		// 512 packets is about two 1080p keyframes: enough to ride out a slow
@@ -103,7 +170,7 @@ func NewServer(cfg ServerConfig, hub *stream.Hub) (*Server, error) {
 	}
 	if err := s.srv.Start(); err != nil {
 		s.cancel()
-		return nil, fmt.Errorf("rtsp server on %s: %w", cfg.Address, err)
+		return nil, fmt.Errorf("%s server on %s: %w", s.scheme(), address, err)
 	}
 	return s, nil
 }
@@ -112,10 +179,29 @@ func NewServer(cfg ServerConfig, hub *stream.Hub) (*Server, error) {
 func (s *Server) Config() ServerConfig { return s.cfg }
 
 // Addr returns the address the server listens on (with the real port when
-// the configured one was 0).
+// the configured one was 0): RTSP's, or RTSPS's with EncryptionStrict.
 func (s *Server) Addr() net.Addr { return s.addr }
 
-// URL returns the rtsp:// URL of a path on this server, for the local host.
+// TLSAddr returns the address RTSPS listens on, or nil without RTSPS.
+func (s *Server) TLSAddr() net.Addr {
+	switch {
+	case s.tls:
+		return s.addr
+	case s.rtsps != nil:
+		return s.rtsps.addr
+	}
+	return nil
+}
+
+func (s *Server) scheme() string {
+	if s.tls {
+		return "rtsps"
+	}
+	return "rtsp"
+}
+
+// URL returns the URL of a path on this server, for the local host:
+// rtsp://, or rtsps:// with EncryptionStrict.
 func (s *Server) URL(path string) string {
 	host := "127.0.0.1"
 	_, port, _ := net.SplitHostPort(DefaultAddress)
@@ -125,15 +211,35 @@ func (s *Server) URL(path string) string {
 			host = a.IP.String()
 		}
 	}
-	return "rtsp://" + net.JoinHostPort(host, port) + "/" + path
+	return s.scheme() + "://" + net.JoinHostPort(host, port) + "/" + path
 }
 
-// Sessions returns the number of open RTSP sessions.
-func (s *Server) Sessions() int { return int(s.sessions.Load()) }
+// TLSURL returns the rtsps:// URL of a path, or "" without RTSPS.
+func (s *Server) TLSURL(path string) string {
+	switch {
+	case s.tls:
+		return s.URL(path)
+	case s.rtsps != nil:
+		return s.rtsps.URL(path)
+	}
+	return ""
+}
+
+// Sessions returns the number of open RTSP and RTSPS sessions.
+func (s *Server) Sessions() int {
+	n := int(s.sessions.Load())
+	if s.rtsps != nil {
+		n += s.rtsps.Sessions()
+	}
+	return n
+}
 
 // Close ends every session and stops listening. The hub is its owner's to
 // close.
 func (s *Server) Close() error {
+	if s.rtsps != nil {
+		s.rtsps.Close()
+	}
 	s.cancel()
 	s.srv.Close()
 	s.wg.Wait()

@@ -7,6 +7,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -97,5 +98,34 @@ func writeAtomic(t testing.TB, path string, b []byte) {
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Served returns the serial number of the certificate a TLS server at addr
+// presents (not verified: the tests compare serials).
+func Served(t testing.TB, addr string) *big.Int {
+	t.Helper()
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatalf("TLS to %s: %v", addr, err)
+	}
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0].SerialNumber
+}
+
+// WaitServed waits until the server at addr presents the certificate with
+// serial: a reloaded certificate is served within a few seconds.
+func WaitServed(t testing.TB, addr string, serial *big.Int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got := Served(t, addr)
+		if got.Cmp(serial) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still serves serial %s 20 s after the files changed, want %s", addr, got, serial)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
