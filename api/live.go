@@ -13,9 +13,11 @@ import (
 // the WebRTC and HLS listeners, which are not the API's: they have their own
 // ports and guard them with the readers' credentials, not the API token.
 type Live struct {
-	WebRTC  net.Addr // the WebRTC listener; nil when off
-	HLS     net.Addr // the HLS listener; nil when off
-	Readers viewers.Credentials
+	WebRTC net.Addr // the WebRTC listener; nil when off
+	HLS    net.Addr // the HLS listener; nil when off
+	// WebRTCTLS and HLSTLS say which of them serve HTTPS.
+	WebRTCTLS, HLSTLS bool
+	Readers           viewers.Credentials
 	// HLSScript is hls.js, served to the dashboard for browsers without
 	// native HLS; nil when there is none.
 	HLSScript []byte
@@ -38,18 +40,18 @@ func (s *Server) liveURLs(r *http.Request, path string) *liveURLs {
 	}
 	u := &liveURLs{}
 	if l.WebRTC != nil {
-		base := httpBase(r, l.WebRTC) + "/" + path + "/"
+		base := httpBase(r, l.WebRTC, l.WebRTCTLS) + "/" + path + "/"
 		u.Player, u.WHEP = base, base+"whep"
 	}
 	if l.HLS != nil {
-		base := httpBase(r, l.HLS) + "/" + path + "/"
+		base := httpBase(r, l.HLS, l.HLSTLS) + "/" + path + "/"
 		u.HLS, u.HLSPlayer = base+"index.m3u8", base
 	}
 	return u
 }
 
-// httpBase is http://<the host the client reached the API at>:<port of addr>.
-func httpBase(r *http.Request, addr net.Addr) string {
+// httpBase is http(s)://<the host the client reached the API at>:<port of addr>.
+func httpBase(r *http.Request, addr net.Addr, tls bool) string {
 	host, _, err := net.SplitHostPort(r.Host)
 	if err != nil {
 		host = r.Host
@@ -63,7 +65,11 @@ func httpBase(r *http.Request, addr net.Addr) string {
 	} else if _, p, err := net.SplitHostPort(addr.String()); err == nil {
 		port = p
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // liveQuery is what the dashboard appends to its WebRTC and HLS requests:

@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +35,8 @@ type Config struct {
 	Version string
 	// Live says where browsers play the streams (the dashboard's live view).
 	Live Live
+	// TLS, when set, makes the listener HTTPS only.
+	TLS *tls.Config
 }
 
 // Server serves the API.
@@ -83,6 +86,9 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("api: listen on %s: %w", s.cfg.Address, err)
 	}
+	if s.cfg.TLS != nil {
+		ln = tls.NewListener(ln, s.cfg.TLS)
+	}
 	s.ln = ln
 	go func() {
 		defer close(s.done)
@@ -96,6 +102,14 @@ func (s *Server) Start() error {
 
 // Addr returns the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// URL is the dashboard's URL: http://, or https:// with TLS.
+func (s *Server) URL() string {
+	if s.cfg.TLS != nil {
+		return "https://" + s.ln.Addr().String() + "/"
+	}
+	return "http://" + s.ln.Addr().String() + "/"
+}
 
 // Close stops the server, ending open requests after a short grace.
 func (s *Server) Close() error {

@@ -118,7 +118,7 @@ func buildTLS(fc *fileConfig, out *Conf) []error {
 	r.CertFile, r.KeyFile = files.Cert, files.Key
 	if _, _, err := net.SplitHostPort(r.TLSAddress); err != nil {
 		errs = append(errs, fmt.Errorf("rtsp.rtsps_listen: %q is not an address like \":8322\"", r.TLSAddress))
-	} else if enc == rtsp.EncryptionOptional && r.TLSAddress == r.Address {
+	} else if _, port, _ := net.SplitHostPort(r.TLSAddress); enc == rtsp.EncryptionOptional && r.TLSAddress == r.Address && port != "0" {
 		errs = append(errs, fmt.Errorf("rtsp.rtsps_listen: %s is also rtsp.listen: RTSP and RTSPS need a port each", r.TLSAddress))
 	}
 	return errs

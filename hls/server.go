@@ -2,6 +2,7 @@ package hls
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -52,6 +53,8 @@ type Config struct {
 	SegmentDuration time.Duration
 	PartDuration    time.Duration
 	Log             zerolog.Logger
+	// TLS, when set, makes the listener HTTPS only.
+	TLS *tls.Config
 }
 
 func (c *Config) setDefaults() {
@@ -104,6 +107,9 @@ func NewServer(cfg Config, hub *stream.Hub) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hls: listen on %s: %w", cfg.Address, err)
 	}
+	if cfg.TLS != nil {
+		ln = tls.NewListener(ln, cfg.TLS)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Server{
 		cfg: cfg, hub: hub, ln: ln, log: cfg.Log.With().Str("protocol", "hls").Logger(),
@@ -145,7 +151,11 @@ func (s *Server) URL(path string) string {
 			host = a.IP.String()
 		}
 	}
-	return "http://" + net.JoinHostPort(host, port) + "/" + strings.Trim(path, "/") + "/index.m3u8"
+	scheme := "http"
+	if s.cfg.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port) + "/" + strings.Trim(path, "/") + "/index.m3u8"
 }
 
 // Muxers returns how many muxers are open.

@@ -2,6 +2,7 @@ package webrtc
 
 import (
 	"context"
+	"crypto/tls"
 	"embed"
 	"errors"
 	"fmt"
@@ -52,6 +53,10 @@ type Config struct {
 
 	Credentials viewers.Credentials
 	CORS        viewers.CORS
+
+	// TLS, when set, makes the listener HTTPS only: browsers need a secure
+	// page for WebRTC beyond localhost.
+	TLS *tls.Config
 
 	// SessionTimeout is how long a session may be without a working ICE
 	// connection (never connected, or disconnected) before it is closed;
@@ -158,6 +163,9 @@ func NewServer(cfg Config, hub *stream.Hub) (s *Server, err error) {
 	if s.ln, err = net.Listen("tcp", cfg.Address); err != nil {
 		return nil, fmt.Errorf("webrtc: HTTP listener: %w", err)
 	}
+	if cfg.TLS != nil {
+		s.ln = tls.NewListener(s.ln, cfg.TLS)
+	}
 	s.http = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -186,7 +194,11 @@ func (s *Server) URL(path string) string {
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	u := "http://" + net.JoinHostPort(host, port) + "/"
+	scheme := "http"
+	if s.cfg.TLS != nil {
+		scheme = "https"
+	}
+	u := scheme + "://" + net.JoinHostPort(host, port) + "/"
 	if p := strings.Trim(path, "/"); p != "" {
 		u += p + "/"
 	}

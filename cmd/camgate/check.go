@@ -40,6 +40,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			l.Close()
 		}
 	}
+	problems = append(problems, checkTLS(f, stderr)...)
 	out, err := conf.Effective(f)
 	if err != nil {
 		fmt.Fprintf(stderr, "camgate check: %v\n", err)

@@ -160,6 +160,9 @@ func readersUDPOrTCP(file *conf.Conf, log zerolog.Logger) {
 // startGateway starts the gateway, its browser listeners, then the API
 // unless it is off (srv nil). On an error nothing is left running.
 func startGateway(file *conf.Conf, doc *conf.Document, log zerolog.Logger) (*pipeline.Gateway, *browserServers, *api.Server, error) {
+	if err := startTLS(file, log); err != nil {
+		return nil, nil, nil, err
+	}
 	gw, err := pipeline.StartGateway(file.Config, log)
 	if err != nil {
 		return nil, nil, nil, err
@@ -172,7 +175,11 @@ func startGateway(file *conf.Conf, doc *conf.Document, log zerolog.Logger) (*pip
 	if file.API.Off() {
 		return gw, browsers, nil, nil
 	}
-	srv, err := api.New(api.Config{Address: file.API.Listen, Token: file.API.Token, Version: version, Live: browsers.live(*file)}, gw, doc, log)
+	tlsConf, err := serverTLS(file.TLS.API, log)
+	var srv *api.Server
+	if err == nil {
+		srv, err = api.New(api.Config{Address: file.API.Listen, Token: file.API.Token, Version: version, Live: browsers.live(*file), TLS: tlsConf}, gw, doc, log)
+	}
 	if err == nil {
 		err = srv.Start()
 	}
@@ -187,17 +194,17 @@ func startGateway(file *conf.Conf, doc *conf.Document, log zerolog.Logger) (*pip
 // printAddresses prints the dashboard's URL and every stream's, one a line.
 func printAddresses(stdout io.Writer, gw *pipeline.Gateway, browsers *browserServers, srv *api.Server) {
 	if srv != nil {
-		fmt.Fprintf(stdout, "dashboard http://%s/\n", srv.Addr())
+		fmt.Fprintf(stdout, "dashboard %s\n", srv.URL())
 	}
 	for _, c := range gw.Cameras() {
-		fmt.Fprintf(stdout, "stream %s\n", gw.Server().URL(c.Name()+"/main"))
+		printStream(stdout, gw.Server(), c.Name()+"/main")
 		if c.Config().Sub.Enabled {
-			fmt.Fprintf(stdout, "stream %s\n", gw.Server().URL(c.Name()+"/sub"))
+			printStream(stdout, gw.Server(), c.Name()+"/sub")
 			browsers.printURLs(stdout, c.Name()+"/sub")
 		}
 	}
 	for _, g := range gw.Grids() {
-		fmt.Fprintf(stdout, "stream %s\n", gw.Server().URL("grid/"+g.Name()))
+		printStream(stdout, gw.Server(), "grid/"+g.Name())
 		browsers.printURLs(stdout, "grid/"+g.Name())
 	}
 }

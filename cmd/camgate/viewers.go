@@ -10,6 +10,7 @@ import (
 	"github.com/camgate/camgate/api"
 	"github.com/camgate/camgate/conf"
 	"github.com/camgate/camgate/hls"
+	"github.com/camgate/camgate/rtsp"
 	"github.com/camgate/camgate/stream"
 	"github.com/camgate/camgate/webrtc"
 )
@@ -28,9 +29,13 @@ func startBrowserServers(file *conf.Conf, hub *stream.Hub, log zerolog.Logger) (
 	b := &browserServers{}
 	if !file.WebRTC.Off() {
 		w := file.WebRTC
+		tlsConf, err := serverTLS(file.TLS.WebRTC, log)
+		if err != nil {
+			return nil, fmt.Errorf("webrtc.tls: %w", err)
+		}
 		srv, err := webrtc.NewServer(webrtc.Config{
 			Address: w.Listen, ICEUDP: w.ICEUDP, ICETCP: w.ICETCP, Hosts: w.Hosts, STUN: w.STUN,
-			Credentials: file.Readers, CORS: w.CORS, Log: log.With().Str("component", "webrtc").Logger(),
+			Credentials: file.Readers, CORS: w.CORS, Log: log.With().Str("component", "webrtc").Logger(), TLS: tlsConf,
 		}, hub)
 		if err != nil {
 			return nil, fmt.Errorf("webrtc: %w (set webrtc.listen, or webrtc: {listen: off})", err)
@@ -38,9 +43,14 @@ func startBrowserServers(file *conf.Conf, hub *stream.Hub, log zerolog.Logger) (
 		b.webrtc = srv
 	}
 	if !file.HLS.Off() {
+		tlsConf, err := serverTLS(file.TLS.HLS, log)
+		if err != nil {
+			b.Close()
+			return nil, fmt.Errorf("hls.tls: %w", err)
+		}
 		srv, err := hls.NewServer(hls.Config{
 			Address: file.HLS.Listen, Credentials: file.Readers, CORS: file.HLS.CORS,
-			Log: log.With().Str("component", "hls").Logger(),
+			Log: log.With().Str("component", "hls").Logger(), TLS: tlsConf,
 		}, hub)
 		if err != nil {
 			b.Close()
@@ -53,7 +63,7 @@ func startBrowserServers(file *conf.Conf, hub *stream.Hub, log zerolog.Logger) (
 
 // live tells the API where browsers play the streams.
 func (b *browserServers) live(readers conf.Conf) api.Live {
-	l := api.Live{Readers: readers.Readers, HLSScript: hls.Script()}
+	l := api.Live{Readers: readers.Readers, HLSScript: hls.Script(), WebRTCTLS: readers.TLS.WebRTC.On(), HLSTLS: readers.TLS.HLS.On()}
 	if b.webrtc != nil {
 		l.WebRTC = b.webrtc.Addr()
 	}
@@ -70,6 +80,15 @@ func (b *browserServers) printURLs(stdout io.Writer, path string) {
 	}
 	if b.hls != nil {
 		fmt.Fprintf(stdout, "hls %s\n", b.hls.URL(path))
+	}
+}
+
+// printStream prints the RTSP URL of a path, and its RTSPS URL when RTSP
+// serves both.
+func printStream(stdout io.Writer, srv *rtsp.Server, path string) {
+	fmt.Fprintf(stdout, "stream %s\n", srv.URL(path))
+	if u := srv.TLSURL(path); u != "" && u != srv.URL(path) {
+		fmt.Fprintf(stdout, "stream %s\n", u)
 	}
 }
 
