@@ -183,9 +183,17 @@ func runUntil(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case c := <-done:
 		return c
 	case <-ctx.Done():
-		p, _ := os.FindProcess(os.Getpid())
+	}
+	// Again until it ends: a signal that came before camgate listened for
+	// it is lost.
+	p, _ := os.FindProcess(os.Getpid())
+	for {
 		p.Signal(os.Interrupt)
-		return <-done
+		select {
+		case c := <-done:
+			return c
+		case <-time.After(time.Second):
+		}
 	}
 }
 
