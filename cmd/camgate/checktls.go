@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"os"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -137,4 +142,34 @@ func checkTLS(f *conf.Conf, stderr io.Writer) []string {
 		return []string{err.Error()}
 	}
 	return nil
+}
+
+// apiClient is the HTTP client of the commands that talk to a running
+// camgate: plain HTTP, or, when the API serves the certificate in certFile,
+// HTTPS that accepts that certificate and no other. (The API is reached at
+// 127.0.0.1, a name the certificate rarely holds: the certificate itself is
+// what is checked.)
+func apiClient(certFile string) (*http.Client, string, error) {
+	if certFile == "" {
+		return &http.Client{Timeout: 10 * time.Second}, "http", nil
+	}
+	b, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, "", fmt.Errorf("api.tls: %w", err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil, "", fmt.Errorf("api.tls: %s holds no PEM certificate", certFile)
+	}
+	want := block.Bytes
+	conf := &tls.Config{
+		InsecureSkipVerify: true, // replaced by the comparison below
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+			if len(raw) == 0 || !bytes.Equal(raw[0], want) {
+				return fmt.Errorf("the API serves another certificate than %s (renewed a moment ago? try again)", certFile)
+			}
+			return nil
+		},
+	}
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: conf}}, "https", nil
 }

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/camgate/camgate/conf"
 )
@@ -17,6 +16,7 @@ import (
 // apiFlags are the flags of the commands that talk to a running camgate.
 type apiFlags struct {
 	addr, token, config string
+	cert                string // the API's certificate file, when it serves HTTPS (checktls.go)
 }
 
 func (a *apiFlags) register(fs *flag.FlagSet) {
@@ -41,6 +41,7 @@ func (a *apiFlags) resolve() {
 			if a.token == "" {
 				a.token = f.API.Token
 			}
+			a.cert = f.TLS.API.Cert
 		}
 	}
 	if a.token == "" {
@@ -65,14 +66,18 @@ func (a *apiFlags) resolve() {
 }
 
 func (a *apiFlags) get(path string) (*http.Response, error) {
-	req, err := http.NewRequest("GET", "http://"+a.addr+path, nil)
+	client, scheme, err := apiClient(a.cert)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequest("GET", scheme+"://"+a.addr+path, nil)
 	if err != nil {
 		return nil, err
 	}
 	if a.token != "" {
 		req.Header.Set("Authorization", "Bearer "+a.token)
 	}
-	return (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	return client.Do(req)
 }
 
 // cmdHealth exits 0 when a running camgate answers its health probe: for

@@ -156,6 +156,18 @@ cameras:
 	}
 	viewer.Close()
 
+	// The commands that talk to camgate reach its API over HTTPS, trusting
+	// the configured certificate.
+	var hout, herr bytes.Buffer
+	if c := run([]string{"health", "-c", cfg, "-api", strings.TrimPrefix(apiBase, "https://")}, &hout, &herr); c != 0 || hout.String() != "ok\n" {
+		t.Errorf("camgate health over HTTPS: exit %d, %q %q", c, hout.String(), herr.String())
+	}
+	other := certtest.New(t)
+	os.WriteFile(cfg+".other", []byte("api: {tls: {cert: "+other.CertFile+", key: "+other.KeyFile+"}}\n"), 0o600)
+	if c := run([]string{"health", "-c", cfg + ".other", "-api", strings.TrimPrefix(apiBase, "https://")}, &hout, &herr); c == 0 || !strings.Contains(herr.String(), "serves another certificate") {
+		t.Errorf("camgate health trusting another certificate: exit %d, %q", c, herr.String())
+	}
+
 	// A renewed certificate: every listener serves it, without a restart.
 	renewed := certtest.Write(t, dir, time.Now().Add(-time.Hour), time.Now().Add(48*time.Hour))
 	for _, u := range []string{apiBase, whep, playlist, rtsps} {
