@@ -22,10 +22,16 @@ type fileConfig struct {
 		User     string `yaml:"user"`
 		Password string `yaml:"password"`
 		Token    string `yaml:"token"`
+		// AuthMethods: basic, digest (users.go).
+		AuthMethods []string `yaml:"auth_methods"`
 	} `yaml:"rtsp"`
-	WebRTC fileWebRTC `yaml:"webrtc"`
-	HLS    fileHLS    `yaml:"hls"`
-	Log    struct {
+	// Who may watch (users.go).
+	Users         []fileUser   `yaml:"users"`
+	Anonymous     string       `yaml:"anonymous"`
+	LoginThrottle fileThrottle `yaml:"login_throttle"`
+	WebRTC        fileWebRTC   `yaml:"webrtc"`
+	HLS           fileHLS      `yaml:"hls"`
+	Log           struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
 	} `yaml:"log"`
@@ -71,7 +77,7 @@ func Parse(b []byte) (*Conf, error) {
 		errs = append(errs, err)
 	}
 	out.RTSP = buildRTSP(&fc)
-	if out.Readers, err = buildReaders(&fc); err != nil {
+	if err := buildReaders(&fc, out); err != nil {
 		errs = append(errs, err)
 	}
 	if out.WebRTC, err = buildWebRTC(&fc); err != nil {
@@ -105,7 +111,6 @@ func buildAPI(fc *fileConfig) (APIConfig, error) {
 func buildRTSP(fc *fileConfig) rtsp.ServerConfig {
 	c := rtsp.ServerConfig{
 		Address: firstOf(fc.RTSP.Listen, DefaultRTSPListen), UDPRTPAddress: fc.RTSP.UDPRTP, UDPRTCPAddress: fc.RTSP.UDPRTCP,
-		User: fc.RTSP.User, Pass: fc.RTSP.Password,
 	}
 	switch {
 	case fc.RTSP.UDPRTP == "off" || fc.RTSP.UDPRTCP == "off":

@@ -11,8 +11,8 @@ import (
 
 	"github.com/bluenviron/gortsplib/v5"
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
-	"github.com/bluenviron/gortsplib/v5/pkg/liberrors"
 
+	"github.com/camgate/camgate/internal/viewers"
 	"github.com/camgate/camgate/stream"
 )
 
@@ -32,8 +32,16 @@ type ServerConfig struct {
 	UDPRTPAddress  string
 	UDPRTCPAddress string
 
-	// User and Pass, when set, are required of every reader.
+	// Readers says who may read which path, on every reader protocol: the
+	// server applies it (Auth) and the WebRTC and HLS listeners share that.
+	// The zero Policy lets readers on this machine in, no one else.
+	Readers viewers.Policy
+	// User and Pass are a shorthand for one more user who reads every
+	// path. A password without a user is an error.
 	User, Pass string
+	// AuthMethods are how readers may send their password; none: see
+	// EffectiveAuthMethods.
+	AuthMethods []AuthMethod
 
 	// ReadTimeout and WriteTimeout bound every exchange with a reader; a reader
 	// that does not drain its connection for WriteTimeout is dropped rather
@@ -67,6 +75,9 @@ type Server struct {
 	mu    sync.Mutex
 	paths map[string]*servedPath
 
+	auth    *viewers.Auth
+	methods []AuthMethod
+
 	ctx      context.Context // ends every session's writer
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup // the sessions' writers
@@ -79,7 +90,12 @@ func NewServer(cfg ServerConfig, hub *stream.Hub) (*Server, error) {
 	if (cfg.UDPRTPAddress == "") != (cfg.UDPRTCPAddress == "") {
 		return nil, errors.New("rtsp server: set both UDP RTP and RTCP addresses, or neither")
 	}
-	s := &Server{cfg: cfg, hub: hub, paths: map[string]*servedPath{}}
+	policy, err := cfg.ReadersPolicy()
+	if err != nil {
+		return nil, err
+	}
+	methods := cfg.EffectiveAuthMethods()
+	s := &Server{cfg: cfg, hub: hub, paths: map[string]*servedPath{}, auth: viewers.NewAuth(policy), methods: methods}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.srv = &gortsplib.Server{
 		Handler:        (*serverHandler)(s),
@@ -93,6 +109,7 @@ func NewServer(cfg ServerConfig, hub *stream.Hub) (*Server, error) {
 		// is full the hub makes the reader skip to the next keyframe.
 		WriteQueueSize: 512,
 		MaxPacketSize:  maxPacketSize,
+		AuthMethods:    verifyMethods(methods),
 		Listen: func(network, address string) (net.Listener, error) {
 			l, err := net.Listen(network, address)
 			if err == nil {
@@ -128,6 +145,10 @@ func (s *Server) URL(path string) string {
 	return "rtsp://" + net.JoinHostPort(host, port) + "/" + path
 }
 
+// Auth returns who may read what, for the other reader protocols to share:
+// one throttle of failed logins, one cache of checked passwords.
+func (s *Server) Auth() *viewers.Auth { return s.auth }
+
 // Sessions returns the number of open RTSP sessions.
 func (s *Server) Sessions() int { return int(s.sessions.Load()) }
 
@@ -150,19 +171,9 @@ func (s *Server) Close() error {
 // serverHandler answers the readers' requests.
 type serverHandler Server
 
-func (h *serverHandler) authorize(c *gortsplib.ServerConn, req *base.Request) error {
-	if h.cfg.User == "" {
-		return nil
-	}
-	if !c.VerifyCredentials(req, h.cfg.User, h.cfg.Pass) {
-		return liberrors.ErrServerAuth{}
-	}
-	return nil
-}
-
 func (h *serverHandler) find(c *gortsplib.ServerConn, req *base.Request, path string) (*base.Response, *gortsplib.ServerStream, error) {
-	if err := h.authorize(c, req); err != nil {
-		return &base.Response{StatusCode: base.StatusUnauthorized}, nil, err
+	if res, err := h.authorize(c, req, path); res != nil {
+		return res, nil, err
 	}
 	p, err := (*Server)(h).served(path)
 	switch {
