@@ -73,9 +73,9 @@ func buildReaders(fc *fileConfig, out *Conf) error {
 	r := fc.RTSP
 	switch {
 	case r.Password != "" && r.User == "":
-		errs = append(errs, errors.New("rtsp: a password without a user would guard nothing: give rtsp.user too (or use the users list)"))
+		errs = append(errs, errors.New("rtsp: user and password go together: a password without a user would guard nothing (give rtsp.user too, or use the users list)"))
 	case r.User != "" && r.Password == "":
-		errs = append(errs, errors.New("rtsp: a user without a password: give rtsp.password too (or use the users list)"))
+		errs = append(errs, errors.New("rtsp: user and password go together: give rtsp.password too (or use the users list)"))
 	case r.User != "" || r.Token != "":
 		p.Users = append(p.Users, viewers.ReaderOfAll(r.User, r.Password, r.Token))
 	}

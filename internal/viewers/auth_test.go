@@ -341,3 +341,24 @@ func TestAllowRead(t *testing.T) {
 		t.Fatalf("throttled: %d %v", w.Code, w.Header())
 	}
 }
+
+// FuzzParseHash: no string crashes the hash parser, and an accepted hash's
+// parameters stay within the bounds that keep a check cheap.
+func FuzzParseHash(f *testing.F) {
+	f.Add("$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc")
+	f.Add("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8")
+	f.Add("$2b$04$abcdefghijklmnopqrstuu5Z6WlF5ZqTsWc0h1lGfeTlY4jyk4RVq")
+	f.Add("$2y$10$")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParseHash(s)
+		if err != nil {
+			return
+		}
+		if !p.Hashed() || (p.kind == "argon2id" && (p.memory > maxArgonMemoryKiB || p.time > maxArgonTime || p.threads > maxArgonThreads || p.threads == 0)) {
+			t.Fatalf("accepted %q with parameters %+v", s, p)
+		}
+		if p.kind == "argon2id" && p.memory <= 1024 && p.time <= 2 {
+			p.Match("x") // cheap enough to run here: must not panic
+		}
+	})
+}
