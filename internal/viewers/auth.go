@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -160,9 +161,10 @@ func (a *Auth) Fail(addr netip.Addr) Result {
 	return Throttled
 }
 
-// Permits reports whether id may do act on path.
+// Permits reports whether id may do act on path (a stream path, with or
+// without its leading slash, as the hub takes it).
 func (a *Auth) Permits(id Identity, act Action, path string) bool {
-	return a.policy.Permits(id, act, path)
+	return a.policy.Permits(id, act, strings.Trim(path, "/"))
 }
 
 // match checks a password, hashes through the cache and the slots.
