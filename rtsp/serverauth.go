@@ -13,7 +13,6 @@ import (
 	"github.com/bluenviron/gortsplib/v5/pkg/auth"
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
 	"github.com/bluenviron/gortsplib/v5/pkg/headers"
-	"github.com/bluenviron/gortsplib/v5/pkg/liberrors"
 
 	"github.com/camgate/camgate/internal/viewers"
 )
@@ -114,14 +113,21 @@ func connAddr(c *gortsplib.ServerConn) netip.Addr {
 	return ap.Addr().Unmap()
 }
 
-var errThrottled = errors.New("too many failed logins from this address")
+// The errors that close a reader's connection after its 401. (gortsplib's
+// own ErrServerAuth would add a challenge of its own when the user name is
+// empty, and keep the connection open.)
+var (
+	errThrottled        = errors.New("too many failed logins from this address")
+	errWrongCredentials = errors.New("wrong credentials")
+	errMethod           = errors.New("an authentication method this server does not take (see rtsp.auth_methods)")
+)
 
 // authorize checks that a request may read path. It returns nil when it
 // may, else the response to send and the error to give gortsplib: with no
 // credentials (or a stale Digest nonce), a challenge and no error (the
-// connection stays open for the player's next try); with wrong ones,
-// ErrServerAuth, which closes the connection; with a throttled address, 401
-// with Retry-After, and the connection closes.
+// connection stays open for the player's next try); with wrong ones, 401,
+// and the connection closes; with a throttled address, 401 with
+// Retry-After, and the connection closes.
 func (h *serverHandler) authorize(c *gortsplib.ServerConn, req *base.Request, path string) (*base.Response, error) {
 	a := h.auth
 	addr := connAddr(c)
@@ -157,14 +163,14 @@ func (h *serverHandler) authorize(c *gortsplib.ServerConn, req *base.Request, pa
 		default:
 			// A method this server does not take (Basic when Digest only):
 			// refused without looking at the password.
-			return &base.Response{StatusCode: base.StatusUnauthorized}, liberrors.ErrServerAuth{}
+			return &base.Response{StatusCode: base.StatusUnauthorized}, errMethod
 		}
 	}
 	switch {
 	case res == viewers.Throttled:
 		return throttledResponse(a.Throttled(addr)), errThrottled
 	case res == viewers.Failed:
-		return &base.Response{StatusCode: base.StatusUnauthorized}, liberrors.ErrServerAuth{}
+		return &base.Response{StatusCode: base.StatusUnauthorized}, errWrongCredentials
 	case a.Permits(id, viewers.ActionRead, path):
 		return nil, nil
 	case id.Anonymous():
