@@ -53,7 +53,8 @@ const (
 	AnonymousRead Anonymous = "read"
 )
 
-// Effective resolves AnonymousDefault.
+// EffectiveAnonymous resolves AnonymousDefault: loopback while no user is
+// configured, none once one is.
 func (p Policy) EffectiveAnonymous() Anonymous {
 	if p.Anonymous != AnonymousDefault {
 		return p.Anonymous
