@@ -15,6 +15,7 @@ type collector struct {
 	bitrateIn, fpsIn, lastFrame, state                              *prometheus.Desc
 	outBytes, outFrames, outReaders, outFPS, outBitrate, outDrops   *prometheus.Desc
 	gridLive                                                        *prometheus.Desc
+	authFailures, authThrottled, authBlocks                         *prometheus.Desc
 }
 
 func newCollector(gw *pipeline.Gateway) *collector {
@@ -23,7 +24,7 @@ func newCollector(gw *pipeline.Gateway) *collector {
 	d := func(name, help string, labels []string) *prometheus.Desc {
 		return prometheus.NewDesc("camgate_"+name, help, labels, nil)
 	}
-	return &collector{
+	c := &collector{
 		gw:         gw,
 		bytesIn:    d("camera_received_bytes_total", "RTP bytes received from the camera.", cam),
 		framesIn:   d("camera_frames_total", "Video access units received from the camera.", cam),
@@ -44,11 +45,17 @@ func newCollector(gw *pipeline.Gateway) *collector {
 		outDrops:   d("output_reader_drops_total", "Units a stream's slow readers lost; each such reader skips to the next keyframe.", out),
 		gridLive:   d("grid_live_tiles", "Tiles of a grid showing a live picture.", []string{"grid"}),
 	}
+	// The readers' logins, every protocol (one throttle guards them all).
+	c.authFailures = d("auth_failures_total", "Readers' logins refused for wrong credentials (RTSP, WebRTC, HLS).", nil)
+	c.authThrottled = d("auth_throttled_total", "Readers' requests refused because their address failed to log in too often.", nil)
+	c.authBlocks = d("auth_blocks_total", "Times an address became refused for too many failed logins.", nil)
+	return c
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.bytesIn, c.framesIn, c.decoded, c.decodeErrs, c.drops, c.reconnects, c.lost,
-		c.bitrateIn, c.fpsIn, c.lastFrame, c.state, c.outBytes, c.outFrames, c.outReaders, c.outFPS, c.outBitrate, c.outDrops, c.gridLive} {
+		c.bitrateIn, c.fpsIn, c.lastFrame, c.state, c.outBytes, c.outFrames, c.outReaders, c.outFPS, c.outBitrate, c.outDrops, c.gridLive,
+		c.authFailures, c.authThrottled, c.authBlocks} {
 		ch <- d
 	}
 }
@@ -108,4 +115,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		output(s.Output)
 		gauge(c.gridLive, float64(s.LiveTiles), s.Name)
 	}
+	a := c.gw.Server().Auth().Stats()
+	counter(c.authFailures, a.Failures)
+	counter(c.authThrottled, a.Throttled)
+	counter(c.authBlocks, a.Blocks)
 }

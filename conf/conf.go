@@ -1,7 +1,6 @@
 package conf
 
 import (
-	"github.com/camgate/camgate/internal/viewers"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
 )
@@ -13,11 +12,10 @@ type Conf struct {
 	Log LogConfig
 	API APIConfig
 
-	// Readers are the credentials every reader must present, on every
-	// protocol (the rtsp section's user, password and token).
-	Readers viewers.Credentials
-	WebRTC  WebRTCConfig
-	HLS     HLSConfig
+	// Who may read what, on every protocol, is RTSP.Readers (users.go):
+	// the RTSP server applies it and shares it with WebRTC and HLS.
+	WebRTC WebRTCConfig
+	HLS    HLSConfig
 	// TLS is the certificate each HTTP listener serves (tls.go).
 	TLS TLSConfig
 }

@@ -46,12 +46,34 @@ func effective(f *Conf) map[string]any {
 		grids[g.Name] = m
 	}
 	rtspCfg := map[string]any{"listen": f.RTSP.Address, "udp_rtp": f.RTSP.UDPRTPAddress, "udp_rtcp": f.RTSP.UDPRTCPAddress}
-	if f.RTSP.User != "" {
-		rtspCfg["user"], rtspCfg["password"] = f.RTSP.User, "xxxxx"
+	var methods []string
+	for _, m := range f.RTSP.EffectiveAuthMethods() {
+		methods = append(methods, string(m))
 	}
-	if f.Readers.Token != "" {
-		rtspCfg["token"] = "xxxxx"
+	rtspCfg["auth_methods"] = methods
+	users := []map[string]any{}
+	for _, u := range f.RTSP.Readers.Users {
+		m := map[string]any{"name": u.Name}
+		if u.Name == "" {
+			m["name"] = "(rtsp.token)"
+		}
+		if u.Password.Set() {
+			m["password"] = u.Password.Kind() + " xxxxx"
+		}
+		if u.Token != "" {
+			m["token"] = "xxxxx"
+		}
+		if u.ReadAll {
+			m["read"] = "all"
+		} else {
+			m["read"] = u.Read
+		}
+		if u.Admin {
+			m["admin"] = true
+		}
+		users = append(users, m)
 	}
+	thr := f.RTSP.Readers.Throttle.WithDefaults()
 	webrtcCfg := map[string]any{"listen": firstOf(f.WebRTC.Listen, DefaultWebRTCListen), "ice_udp": firstOf(f.WebRTC.ICEUDP, Off),
 		"ice_tcp": firstOf(f.WebRTC.ICETCP, Off), "hosts": f.WebRTC.Hosts, "stun": f.WebRTC.STUN, "allow_origins": f.WebRTC.CORS.Origins}
 	hlsCfg := map[string]any{"listen": firstOf(f.HLS.Listen, DefaultHLSListen), "allow_origins": f.HLS.CORS.Origins}
@@ -61,7 +83,9 @@ func effective(f *Conf) map[string]any {
 	}
 	effectiveTLS(f, rtspCfg, apiCfg, webrtcCfg, hlsCfg)
 	return map[string]any{
-		"rtsp": rtspCfg, "api": apiCfg, "webrtc": webrtcCfg, "hls": hlsCfg,
+		"users": users, "anonymous": string(f.RTSP.Readers.EffectiveAnonymous()),
+		"login_throttle": map[string]any{"failures": thr.Failures, "window": thr.Window.String(), "block": thr.Block.String()},
+		"rtsp":           rtspCfg, "api": apiCfg, "webrtc": webrtcCfg, "hls": hlsCfg,
 		"log":     map[string]string{"level": firstOf(f.Log.Level, DefaultLogLevel), "format": firstOf(f.Log.Format, DefaultLogFormat)},
 		"cameras": cams, "grids": grids,
 	}

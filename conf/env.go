@@ -25,6 +25,7 @@ func applyEnv(fc *fileConfig, getenv func(string) string) {
 	set(&fc.RTSP.User, "CAMGATE_RTSP_USER")
 	set(&fc.RTSP.Password, "CAMGATE_RTSP_PASSWORD")
 	set(&fc.RTSP.Token, "CAMGATE_RTSP_TOKEN")
+	set(&fc.Anonymous, "CAMGATE_ANONYMOUS")
 	set(&fc.WebRTC.Listen, "CAMGATE_WEBRTC_LISTEN")
 	set(&fc.HLS.Listen, "CAMGATE_HLS_LISTEN")
 	if v := getenv("CAMGATE_WEBRTC_HOSTS"); v != "" {

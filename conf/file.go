@@ -27,7 +27,14 @@ type fileConfig struct {
 		Encryption  string   `yaml:"encryption"`
 		RTSPSListen string   `yaml:"rtsps_listen"`
 		TLS         *fileTLS `yaml:"tls"`
+
+		// AuthMethods: basic, digest (users.go).
+		AuthMethods []string `yaml:"auth_methods"`
 	} `yaml:"rtsp"`
+	// Who may watch (users.go).
+	Users         []fileUser   `yaml:"users"`
+	Anonymous     string       `yaml:"anonymous"`
+	LoginThrottle fileThrottle `yaml:"login_throttle"`
 	// TLS is the box's certificate, for every listener (tls.go).
 	TLS    fileTLS    `yaml:"tls"`
 	WebRTC fileWebRTC `yaml:"webrtc"`
@@ -80,7 +87,7 @@ func Parse(b []byte) (*Conf, error) {
 		errs = append(errs, err)
 	}
 	out.RTSP = buildRTSP(&fc)
-	if out.Readers, err = buildReaders(&fc); err != nil {
+	if err := buildReaders(&fc, out); err != nil {
 		errs = append(errs, err)
 	}
 	if out.WebRTC, err = buildWebRTC(&fc); err != nil {
@@ -115,7 +122,6 @@ func buildAPI(fc *fileConfig) (APIConfig, error) {
 func buildRTSP(fc *fileConfig) rtsp.ServerConfig {
 	c := rtsp.ServerConfig{
 		Address: firstOf(fc.RTSP.Listen, DefaultRTSPListen), UDPRTPAddress: fc.RTSP.UDPRTP, UDPRTCPAddress: fc.RTSP.UDPRTCP,
-		User: fc.RTSP.User, Pass: fc.RTSP.Password,
 	}
 	switch {
 	case fc.RTSP.UDPRTP == "off" || fc.RTSP.UDPRTCP == "off":

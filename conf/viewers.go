@@ -57,16 +57,6 @@ type fileHLS struct {
 	TLS          *fileTLS `yaml:"tls"`
 }
 
-// buildReaders reads who may watch: the rtsp section's user, password and
-// token guard readers of every protocol.
-func buildReaders(fc *fileConfig) (viewers.Credentials, error) {
-	c := viewers.Credentials{User: fc.RTSP.User, Pass: fc.RTSP.Password, Token: fc.RTSP.Token}
-	if (c.User == "") != (c.Pass == "") {
-		return c, fmt.Errorf("rtsp: user and password go together (give both, or neither)")
-	}
-	return c, nil
-}
-
 func buildWebRTC(fc *fileConfig) (WebRTCConfig, error) {
 	f := fc.WebRTC
 	w := WebRTCConfig{

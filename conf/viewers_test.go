@@ -17,8 +17,8 @@ func TestViewerListenersDefaults(t *testing.T) {
 	if !slices.Equal(f.WebRTC.CORS.Origins, []string{"*"}) || !slices.Equal(f.HLS.CORS.Origins, []string{"*"}) {
 		t.Errorf("default origins: %v %v", f.WebRTC.CORS.Origins, f.HLS.CORS.Origins)
 	}
-	if f.Readers.Required() {
-		t.Errorf("readers need credentials with none configured: %+v", f.Readers)
+	if len(f.RTSP.Readers.Users) != 0 || f.RTSP.Readers.EffectiveAnonymous() != "loopback" {
+		t.Errorf("readers with none configured: %+v", f.RTSP.Readers)
 	}
 }
 
@@ -45,8 +45,8 @@ hls: {listen: off}
 	if !f.HLS.Off() || f.WebRTC.Off() {
 		t.Errorf("off: hls %v webrtc %v", f.HLS.Off(), f.WebRTC.Off())
 	}
-	if f.Readers.User != "viewer" || f.Readers.Pass != "secret" || f.Readers.Token != "tok" {
-		t.Errorf("readers: %+v", f.Readers)
+	if u := f.RTSP.Readers.Users; len(u) != 1 || u[0].Name != "viewer" || !u[0].Password.Match("secret") || u[0].Token != "tok" || !u[0].ReadAll {
+		t.Errorf("readers: %+v", f.RTSP.Readers)
 	}
 }
 
@@ -78,7 +78,7 @@ func TestViewerListenersEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !f.WebRTC.Off() || f.HLS.Listen != ":9888" || len(f.WebRTC.Hosts) != 2 || f.Readers.Token != "envtok" {
-		t.Errorf("env: webrtc %+v hls %+v readers %+v", f.WebRTC, f.HLS, f.Readers)
+	if !f.WebRTC.Off() || f.HLS.Listen != ":9888" || len(f.WebRTC.Hosts) != 2 || len(f.RTSP.Readers.Users) != 1 || f.RTSP.Readers.Users[0].Token != "envtok" {
+		t.Errorf("env: webrtc %+v hls %+v readers %+v", f.WebRTC, f.HLS, f.RTSP.Readers)
 	}
 }

@@ -20,8 +20,8 @@
 // change (another resolution: the init file would lie), or when the stream
 // sent no video for 15 s; the next request opens a new one.
 //
-// Viewers present the same credentials as RTSP readers (viewers.Credentials:
-// Basic, ?user=&pass=, Bearer, ?token=); the playlists copy the query onto
+// Viewers present the same credentials as RTSP readers (viewers.Auth:
+// Basic, ?user=&pass=, Bearer, ?token=) and need the same permissions; the playlists copy the query onto
 // every URI, so a token given once reaches every segment. Every response
 // carries the CORS headers of Config.CORS.
 package hls

@@ -41,9 +41,9 @@ const (
 
 // Config is the HLS listener's configuration.
 type Config struct {
-	Address     string              // ":8888"; ":0" picks a free port
-	Credentials viewers.Credentials // what viewers must present; none: open
-	CORS        viewers.CORS        // web origins that may embed the players
+	Address string        // ":8888"; ":0" picks a free port
+	Auth    *viewers.Auth // who may read which path (the RTSP server's, shared); nil: readers on this machine only
+	CORS    viewers.CORS  // web origins that may embed the players
 	// IdleTimeout closes a muxer nobody requested anything from for this long.
 	IdleTimeout time.Duration
 	// SegmentCount segments are kept in memory (at least 7, for LL-HLS);
@@ -103,6 +103,9 @@ func NewServer(cfg Config, hub *stream.Hub) (*Server, error) {
 		return nil, errors.New("hls: no stream hub")
 	}
 	cfg.setDefaults()
+	if cfg.Auth == nil {
+		cfg.Auth = viewers.NewAuth(viewers.Policy{})
+	}
 	ln, err := net.Listen("tcp", cfg.Address)
 	if err != nil {
 		return nil, fmt.Errorf("hls: listen on %s: %w", cfg.Address, err)
@@ -262,8 +265,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		serveStatic(w, r, "application/javascript", hlsJS)
 		return
 	}
-	if !s.cfg.Credentials.Allow(r) {
-		s.cfg.Credentials.Refuse(w, realm)
+	if !s.cfg.Auth.AllowRead(w, r, dir, realm) {
 		return
 	}
 	switch {

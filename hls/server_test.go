@@ -233,7 +233,7 @@ func TestAuthAndCORS(t *testing.T) {
 	defer hub.Close()
 	publishClip(t, hub, "cam1/sub", "cam1080p25.h264")
 	s := newTestServer(t, hub, func(c *Config) {
-		c.Credentials = viewers.Credentials{User: "viewer", Pass: "secret", Token: "t0ken"}
+		c.Auth = viewers.NewAuth(viewers.Policy{Users: []viewers.User{viewers.ReaderOfAll("viewer", "secret", "t0ken")}})
 		c.CORS = viewers.CORS{Origins: viewers.DefaultOrigins}
 	})
 	url := s.URL("cam1/sub")

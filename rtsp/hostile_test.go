@@ -92,7 +92,15 @@ type rawRTSP struct {
 
 func dialRaw(t *testing.T, srv *Server) *rawRTSP {
 	t.Helper()
-	c, err := net.Dial("tcp", srv.Addr().String())
+	return dialRawFrom(t, srv, "127.0.0.1")
+}
+
+// dialRawFrom connects from another address of this machine (any of
+// 127.0.0.0/8): another client, to the login throttle.
+func dialRawFrom(t *testing.T, srv *Server, from string) *rawRTSP {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	c, err := d.Dial("tcp", srv.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,19 +208,30 @@ func TestHostileClients(t *testing.T) {
 		if err != nil || !strings.Contains(status, "401") || hdr.Get("WWW-Authenticate") == "" {
 			t.Fatalf("no credentials: %q %v, want 401 with WWW-Authenticate", status, err)
 		}
-		// Wrong credentials: refused (gortsplib closes the connection), fast,
-		// 50 times in a row.
+		// Wrong credentials, from another client (127.0.0.2): refused
+		// (gortsplib closes the connection), fast, 50 times in a row; from the
+		// 10th on, the address is throttled: refused with Retry-After, even
+		// with the right password. The first client is unaffected.
 		start := time.Now()
 		for i := 0; i < 50; i++ {
-			w := dialRaw(t, srv)
-			status, _, err := w.do("DESCRIBE", url, "Authorization: Basic "+basicAuth("viewer", "wrong"))
+			w := dialRawFrom(t, srv, "127.0.0.2")
+			status, hdr, err := w.do("DESCRIBE", url, "Authorization: Basic "+basicAuth("viewer", "wrong"))
 			w.c.Close()
 			if err == nil && !strings.Contains(status, "401") {
 				t.Fatalf("wrong password: %q, want a refusal", status)
 			}
+			if throttled := hdr.Get("Retry-After") != ""; err == nil && throttled != (i >= 9) {
+				t.Fatalf("wrong password %d: Retry-After %q", i+1, hdr.Get("Retry-After"))
+			}
 		}
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("50 refusals took %v", d)
+		}
+		w := dialRawFrom(t, srv, "127.0.0.2")
+		status, hdr, err = w.do("DESCRIBE", url, "Authorization: Basic "+basicAuth("viewer", "right"))
+		w.c.Close()
+		if err != nil || !strings.Contains(status, "401") || hdr.Get("Retry-After") == "" {
+			t.Errorf("the right password from the throttled address: %q %v %v, want 401 with Retry-After", status, hdr, err)
 		}
 		status, _, err = r.do("DESCRIBE", strings.Replace(url, "cam/sub", "nope", 1), "Authorization: Basic "+basicAuth("viewer", "right"))
 		if err != nil || !strings.Contains(status, "404") {

@@ -12,10 +12,10 @@ import (
 
 	"github.com/bluenviron/gortsplib/v5"
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
-	"github.com/bluenviron/gortsplib/v5/pkg/liberrors"
 	"github.com/rs/zerolog"
 
 	"github.com/camgate/camgate/internal/certfile"
+	"github.com/camgate/camgate/internal/viewers"
 	"github.com/camgate/camgate/stream"
 )
 
@@ -46,8 +46,16 @@ type ServerConfig struct {
 	UDPRTPAddress  string
 	UDPRTCPAddress string
 
-	// User and Pass, when set, are required of every reader.
+	// Readers says who may read which path, on every reader protocol: the
+	// server applies it (Auth) and the WebRTC and HLS listeners share that.
+	// The zero Policy lets readers on this machine in, no one else.
+	Readers viewers.Policy
+	// User and Pass are a shorthand for one more user who reads every
+	// path. A password without a user is an error.
 	User, Pass string
+	// AuthMethods are how readers may send their password; none: see
+	// EffectiveAuthMethods.
+	AuthMethods []AuthMethod
 
 	// ReadTimeout and WriteTimeout bound every exchange with a reader; a reader
 	// that does not drain its connection for WriteTimeout is dropped rather
@@ -99,6 +107,9 @@ type Server struct {
 	mu    sync.Mutex
 	paths map[string]*servedPath
 
+	auth    *viewers.Auth
+	methods []AuthMethod
+
 	ctx      context.Context // ends every session's writer
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup // the sessions' writers
@@ -112,8 +123,14 @@ func NewServer(cfg ServerConfig, hub *stream.Hub) (*Server, error) {
 	if (cfg.UDPRTPAddress == "") != (cfg.UDPRTCPAddress == "") {
 		return nil, errors.New("rtsp server: set both UDP RTP and RTCP addresses, or neither")
 	}
+	policy, err := cfg.ReadersPolicy()
+	if err != nil {
+		return nil, err
+	}
+	// RTSP and RTSPS share one Auth: one throttle of failed logins.
+	auth := viewers.NewAuth(policy)
 	if cfg.Encryption == EncryptionNo {
-		return newServer(cfg, hub, nil)
+		return newServer(cfg, hub, nil, auth)
 	}
 	if cfg.Encryption != EncryptionOptional && cfg.Encryption != EncryptionStrict {
 		return nil, fmt.Errorf("rtsp server: encryption %q is not %s, %s or %s", cfg.Encryption, EncryptionNo, EncryptionOptional, EncryptionStrict)
@@ -125,13 +142,13 @@ func NewServer(cfg ServerConfig, hub *stream.Hub) (*Server, error) {
 		return nil, fmt.Errorf("rtsps server: %w", err)
 	}
 	if cfg.Encryption == EncryptionStrict {
-		return newServer(cfg, hub, certs.TLSConfig())
+		return newServer(cfg, hub, certs.TLSConfig(), auth)
 	}
-	s, err := newServer(cfg, hub, nil)
+	s, err := newServer(cfg, hub, nil, auth)
 	if err != nil {
 		return nil, err
 	}
-	if s.rtsps, err = newServer(cfg, hub, certs.TLSConfig()); err != nil {
+	if s.rtsps, err = newServer(cfg, hub, certs.TLSConfig(), auth); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -140,8 +157,11 @@ func NewServer(cfg ServerConfig, hub *stream.Hub) (*Server, error) {
 
 // newServer starts one gortsplib server: RTSP on cfg.Address, or, with a
 // TLS configuration, RTSPS on cfg.TLSAddress, TCP only.
-func newServer(cfg ServerConfig, hub *stream.Hub, tlsConfig *tls.Config) (*Server, error) {
-	s := &Server{cfg: cfg, hub: hub, paths: map[string]*servedPath{}, tls: tlsConfig != nil}
+func newServer(cfg ServerConfig, hub *stream.Hub, tlsConfig *tls.Config, auth *viewers.Auth) (*Server, error) {
+	s := &Server{
+		cfg: cfg, hub: hub, paths: map[string]*servedPath{}, tls: tlsConfig != nil,
+		auth: auth, methods: cfg.EffectiveAuthMethods(),
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	address, udpRTP, udpRTCP := cfg.Address, cfg.UDPRTPAddress, cfg.UDPRTCPAddress
 	if s.tls {
@@ -160,6 +180,7 @@ func newServer(cfg ServerConfig, hub *stream.Hub, tlsConfig *tls.Config) (*Serve
 		// is full the hub makes the reader skip to the next keyframe.
 		WriteQueueSize: 512,
 		MaxPacketSize:  maxPacketSize,
+		AuthMethods:    verifyMethods(s.methods),
 		Listen: func(network, address string) (net.Listener, error) {
 			l, err := net.Listen(network, address)
 			if err == nil {
@@ -234,6 +255,10 @@ func (s *Server) Sessions() int {
 	return n
 }
 
+// Auth returns who may read what, for the other reader protocols to share:
+// one throttle of failed logins, one cache of checked passwords.
+func (s *Server) Auth() *viewers.Auth { return s.auth }
+
 // Close ends every session and stops listening. The hub is its owner's to
 // close.
 func (s *Server) Close() error {
@@ -256,19 +281,9 @@ func (s *Server) Close() error {
 // serverHandler answers the readers' requests.
 type serverHandler Server
 
-func (h *serverHandler) authorize(c *gortsplib.ServerConn, req *base.Request) error {
-	if h.cfg.User == "" {
-		return nil
-	}
-	if !c.VerifyCredentials(req, h.cfg.User, h.cfg.Pass) {
-		return liberrors.ErrServerAuth{}
-	}
-	return nil
-}
-
 func (h *serverHandler) find(c *gortsplib.ServerConn, req *base.Request, path string) (*base.Response, *gortsplib.ServerStream, error) {
-	if err := h.authorize(c, req); err != nil {
-		return &base.Response{StatusCode: base.StatusUnauthorized}, nil, err
+	if res, err := h.authorize(c, req, path); res != nil {
+		return res, nil, err
 	}
 	p, err := (*Server)(h).served(path)
 	switch {

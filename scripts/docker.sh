@@ -30,7 +30,8 @@ test)
   port=${DOCKER_TEST_PORT:-18554}
   name=camgate-test-$$
   trap 'docker rm -f "$name" >/dev/null 2>&1 || true' EXIT
-  docker run -d --name "$name" -p "127.0.0.1:$port:8554" "$image" >/dev/null
+  # The host reads from outside the container: to camgate, not loopback.
+  docker run -d --name "$name" -p "127.0.0.1:$port:8554" -e CAMGATE_ANONYMOUS=read "$image" >/dev/null
   url=rtsp://127.0.0.1:$port/demo/sub
   got=$("$here/probe-sub.sh" "$url" 60) || { docker logs --tail 20 "$name" >&2; die "ffprobe could not read $url"; }
   log "ffprobe $url: $got"

@@ -51,8 +51,10 @@ type Config struct {
 	Hosts   []string // extra host candidate IPs to announce (NAT 1:1, containers)
 	STUN    []string // optional STUN server URLs ("stun:host:port")
 
-	Credentials viewers.Credentials
-	CORS        viewers.CORS
+	// Auth says who may read which path (the RTSP server's, shared); nil:
+	// readers on this machine only.
+	Auth *viewers.Auth
+	CORS viewers.CORS
 
 	// TLS, when set, makes the listener HTTPS only: browsers need a secure
 	// page for WebRTC beyond localhost.
@@ -106,6 +108,9 @@ func NewServer(cfg Config, hub *stream.Hub) (s *Server, err error) {
 	}
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.Auth == nil {
+		cfg.Auth = viewers.NewAuth(viewers.Policy{})
 	}
 	for _, h := range cfg.Hosts {
 		if net.ParseIP(h) == nil {
@@ -314,11 +319,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		if !s.cfg.Credentials.Allow(r) {
-			s.cfg.Credentials.Refuse(w, "camgate")
+		path := strings.Trim(p, "/")
+		if !s.cfg.Auth.AllowRead(w, r, path, "camgate") {
 			return
 		}
-		path := strings.Trim(p, "/")
 		if s.hub.Stream(path) == nil {
 			http.Error(w, fmt.Sprintf("404 no stream is published at %q", path), http.StatusNotFound)
 			return
@@ -380,8 +384,7 @@ func (s *Server) serveWHEP(w http.ResponseWriter, r *http.Request, path string) 
 		return
 	}
 	s.cors(w, r, whepMethods)
-	if !s.cfg.Credentials.Allow(r) {
-		s.cfg.Credentials.Refuse(w, "camgate")
+	if !s.cfg.Auth.AllowRead(w, r, path, "camgate") {
 		return
 	}
 	st := s.hub.Stream(path)
@@ -474,8 +477,7 @@ func (s *Server) serveSession(w http.ResponseWriter, r *http.Request, path, id s
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if !s.cfg.Credentials.Allow(r) {
-		s.cfg.Credentials.Refuse(w, "camgate")
+	if !s.cfg.Auth.AllowRead(w, r, path, "camgate") {
 		return
 	}
 	s.mu.Lock()

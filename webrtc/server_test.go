@@ -361,7 +361,7 @@ func TestAuth(t *testing.T) {
 	defer hub.Close()
 	camera(t, hub, "cam1/sub", "reschange.h264", nil)
 	s := newServer(t, hub, func(c *Config) {
-		c.Credentials = viewers.Credentials{User: "viewer", Pass: "secret", Token: "t0ken"}
+		c.Auth = viewers.NewAuth(viewers.Policy{Users: []viewers.User{viewers.ReaderOfAll("viewer", "secret", "t0ken")}})
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()

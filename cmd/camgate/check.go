@@ -47,6 +47,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	stdout.Write(out)
+	// Warnings do not fail the check: the configuration works, it is only
+	// less safe than it may look.
+	for _, w := range conf.Warnings(f) {
+		fmt.Fprintf(stderr, "camgate check: warning: %s\n", w)
+	}
 	if len(problems) > 0 {
 		fmt.Fprintf(stderr, "camgate check: %s\n", strings.Join(problems, "\ncamgate check: "))
 		return 1

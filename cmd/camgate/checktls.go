@@ -75,7 +75,7 @@ func plainCredentials(f *conf.Conf) []string {
 	if !f.API.Off() && f.API.Token != "" && !f.TLS.API.On() && beyondLoopback(f.API.Listen) {
 		w = append(w, fmt.Sprintf("api.token over plain HTTP on %s: anyone on the path reads it; set tls: {cert: ..., key: ...} (or api.tls)", f.API.Listen))
 	}
-	if f.Readers.Required() {
+	if p, err := f.RTSP.ReadersPolicy(); err == nil && len(p.Users) > 0 {
 		for _, l := range tlsListeners(f) {
 			if (l.setting == "webrtc" || l.setting == "hls") && !l.files.On() && beyondLoopback(l.listen) {
 				w = append(w, fmt.Sprintf("%s: the readers' credentials over plain HTTP on %s: anyone on the path reads them; set tls: {cert: ..., key: ...} (or %s.tls)", l.setting, l.listen, l.setting))

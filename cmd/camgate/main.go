@@ -7,6 +7,7 @@
 //	camgate snapshot CAMERA        save a camera's picture from a running camgate
 //	camgate health                 exit 0 if a running camgate answers
 //	camgate bench                  find the best sub-stream settings for this machine
+//	camgate hash-password          print the argon2id hash of a password read on stdin
 //	camgate version                versions of camgate, libav and x264
 package main
 
@@ -45,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdSnapshot(args, stdout, stderr)
 	case "bench":
 		return cmdBench(args, stdout, stderr)
+	case "hash-password":
+		return cmdHashPassword(args, os.Stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -63,6 +66,7 @@ Usage:
   camgate snapshot CAMERA        save a camera's (or grid/NAME's) picture from a running camgate (-o file, -width N)
   camgate health [-ready]        exit 0 if a running camgate answers (for container health checks)
   camgate bench [-input FILE|URL] measure sub-stream settings: cameras per machine, bitrate, quality
+  camgate hash-password          read a password on stdin, print its argon2id hash for users' password_hash
   camgate version                print the versions of camgate, libav and x264
   camgate help                   this text
 

@@ -167,7 +167,7 @@ func startGateway(file *conf.Conf, doc *conf.Document, log zerolog.Logger) (*pip
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	browsers, err := startBrowserServers(file, gw.Hub(), log)
+	browsers, err := startBrowserServers(file, gw, log)
 	if err != nil {
 		gw.Close()
 		return nil, nil, nil, err

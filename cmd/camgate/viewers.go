@@ -4,14 +4,17 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
+	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/camgate/camgate/api"
 	"github.com/camgate/camgate/conf"
 	"github.com/camgate/camgate/hls"
+	"github.com/camgate/camgate/internal/viewers"
+	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
-	"github.com/camgate/camgate/stream"
 	"github.com/camgate/camgate/webrtc"
 )
 
@@ -21,12 +24,16 @@ import (
 type browserServers struct {
 	webrtc *webrtc.Server
 	hls    *hls.Server
+	auth   *viewers.Auth // the RTSP server's, which both share
 }
 
-// startBrowserServers starts the WebRTC and HLS listeners; on an error
-// nothing is left open.
-func startBrowserServers(file *conf.Conf, hub *stream.Hub, log zerolog.Logger) (*browserServers, error) {
-	b := &browserServers{}
+// startBrowserServers starts the WebRTC and HLS listeners, guarded by the
+// gateway's readers' policy; on an error nothing is left open. It first
+// logs what in that policy is less safe than it looks.
+func startBrowserServers(file *conf.Conf, gw *pipeline.Gateway, log zerolog.Logger) (*browserServers, error) {
+	hub := gw.Hub()
+	b := &browserServers{auth: gw.Server().Auth()}
+	guardReaders(file, b.auth, log)
 	if !file.WebRTC.Off() {
 		w := file.WebRTC
 		tlsConf, err := serverTLS(file.TLS.WebRTC, log)
@@ -35,7 +42,7 @@ func startBrowserServers(file *conf.Conf, hub *stream.Hub, log zerolog.Logger) (
 		}
 		srv, err := webrtc.NewServer(webrtc.Config{
 			Address: w.Listen, ICEUDP: w.ICEUDP, ICETCP: w.ICETCP, Hosts: w.Hosts, STUN: w.STUN,
-			Credentials: file.Readers, CORS: w.CORS, Log: log.With().Str("component", "webrtc").Logger(), TLS: tlsConf,
+			Auth: b.auth, CORS: w.CORS, Log: log.With().Str("component", "webrtc").Logger(), TLS: tlsConf,
 		}, hub)
 		if err != nil {
 			return nil, fmt.Errorf("webrtc: %w (set webrtc.listen, or webrtc: {listen: off})", err)
@@ -49,7 +56,7 @@ func startBrowserServers(file *conf.Conf, hub *stream.Hub, log zerolog.Logger) (
 			return nil, fmt.Errorf("hls.tls: %w", err)
 		}
 		srv, err := hls.NewServer(hls.Config{
-			Address: file.HLS.Listen, Credentials: file.Readers, CORS: file.HLS.CORS,
+			Address: file.HLS.Listen, Auth: b.auth, CORS: file.HLS.CORS,
 			Log: log.With().Str("component", "hls").Logger(), TLS: tlsConf,
 		}, hub)
 		if err != nil {
@@ -61,9 +68,14 @@ func startBrowserServers(file *conf.Conf, hub *stream.Hub, log zerolog.Logger) (
 	return b, nil
 }
 
-// live tells the API where browsers play the streams.
+// live tells the API where browsers play the streams, and gives its
+// dashboard credentials that read every path (the dashboard is behind the
+// API's own guard).
 func (b *browserServers) live(readers conf.Conf) api.Live {
-	l := api.Live{Readers: readers.Readers, HLSScript: hls.Script(), WebRTCTLS: readers.TLS.WebRTC.On(), HLSTLS: readers.TLS.HLS.On()}
+	l := api.Live{
+		Readers: b.auth.DashboardCredentials(), HLSScript: hls.Script(),
+		WebRTCTLS: readers.TLS.WebRTC.On(), HLSTLS: readers.TLS.HLS.On(),
+	}
 	if b.webrtc != nil {
 		l.WebRTC = b.webrtc.Addr()
 	}
@@ -100,6 +112,18 @@ func (b *browserServers) Close() {
 	if b.hls != nil {
 		b.hls.Close()
 	}
+}
+
+// guardReaders logs every warning about who may watch, and makes the
+// throttle log one line when it blocks an address.
+func guardReaders(file *conf.Conf, auth *viewers.Auth, log zerolog.Logger) {
+	for _, w := range conf.Warnings(file) {
+		log.Warn().Msg(w)
+	}
+	auth.OnBlock(func(addr netip.Addr, block time.Duration) {
+		log.Warn().Str("client", addr.String()).Dur("block", block).Int("failures", auth.Policy().Throttle.WithDefaults().Failures).
+			Msg("too many failed logins: this address is refused for a while (login_throttle)")
+	})
 }
 
 // ephemeralICE gives WebRTC ephemeral ICE ports when its HTTP listener asked

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/camgate/camgate/demo"
+	"github.com/camgate/camgate/internal/viewers"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
 	"github.com/camgate/camgate/rtsp/fakecam"
@@ -78,6 +79,9 @@ type result struct {
 	wgridPauses   int             // WebRTC grid pauses over webrtcGridPause
 	wsessionsWarm int             // WebRTC sessions open at the warm and end samples
 	wsessionsEnd  int
+
+	badReader *badReader // the intruder, and the auth it met
+	auth      *viewers.Auth
 }
 
 // run starts the cameras, the gateway and a reader of every output, injects
@@ -109,7 +113,7 @@ func run(cfg config, out io.Writer) (*result, error) {
 	}
 	wrtc, err := webrtc.NewServer(webrtc.Config{
 		Address: "127.0.0.1:0", ICEUDP: "127.0.0.1:0", ICETCP: "127.0.0.1:0",
-		SessionTimeout: sessionTimeout, Log: zerolog.Nop(),
+		SessionTimeout: sessionTimeout, Log: zerolog.Nop(), Auth: gw.Server().Auth(),
 	}, gw.Hub())
 	if err != nil {
 		return nil, err
@@ -134,7 +138,12 @@ func run(cfg config, out io.Writer) (*result, error) {
 		defer csv.Close()
 		s.csv = csv
 	}
+	// An intruder guesses passwords the whole run (badreader.go).
+	bad := startBadReader(gw.Server().Addr())
 	s.injectUntilDone()
+	bad.close()
+	res.badReader = bad
+	res.auth = gw.Server().Auth()
 
 	time.Sleep(3 * time.Second)
 	// Every WebRTC reader plays again, and the sessions abandoned by the
@@ -573,6 +582,9 @@ func report(out io.Writer, cfg config, res *result) bool {
 	reportWebRTC(out, res)
 
 	fails := append([]string(nil), res.failures...)
+	if res.badReader != nil {
+		fails = append(fails, reportBadReader(out, res.badReader, res.auth)...)
+	}
 	if res.wsessionsEnd != len(res.wreaders) {
 		fails = append(fails, fmt.Sprintf("%d WebRTC sessions open at the end for %d WebRTC readers", res.wsessionsEnd, len(res.wreaders)))
 	}
