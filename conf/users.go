@@ -138,10 +138,11 @@ func Warnings(c *Conf) []string {
 	}
 	methods := c.RTSP.EffectiveAuthMethods()
 	hasPassword := slices.ContainsFunc(p.Users, func(u viewers.User) bool { return u.Password.Set() })
-	if hasPassword && slices.Contains(methods, rtsp.AuthBasic) && !loopbackOnly(c.RTSP.Address) {
-		fix := "set rtsp.auth_methods: [digest]"
+	// Over RTSPS only (encryption: strict), Basic travels inside TLS.
+	if hasPassword && slices.Contains(methods, rtsp.AuthBasic) && !loopbackOnly(c.RTSP.Address) && c.RTSP.Encryption != rtsp.EncryptionStrict {
+		fix := "set rtsp.auth_methods: [digest], or serve RTSPS only (tls: {cert: ..., key: ...} and rtsp.encryption: strict)"
 		if slices.ContainsFunc(p.Users, func(u viewers.User) bool { return u.Password.Hashed() }) {
-			fix = "Digest cannot check hashed passwords: use plain passwords with rtsp.auth_methods: [digest], or serve RTSP over TLS (RTSPS)"
+			fix = "Digest cannot check hashed passwords: use plain passwords with rtsp.auth_methods: [digest], or serve RTSPS only (tls: {cert: ..., key: ...} and rtsp.encryption: strict)"
 		}
 		w = append(w, fmt.Sprintf("RTSP readers may log in with Basic, which sends the password in clear to %s: %s", c.RTSP.Address, fix))
 	}

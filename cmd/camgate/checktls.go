@@ -81,9 +81,7 @@ func plainCredentials(f *conf.Conf) []string {
 				w = append(w, fmt.Sprintf("%s: the readers' credentials over plain HTTP on %s: anyone on the path reads them; set tls: {cert: ..., key: ...} (or %s.tls)", l.setting, l.listen, l.setting))
 			}
 		}
-		if f.RTSP.Encryption != rtsp.EncryptionStrict && beyondLoopback(f.RTSP.Address) {
-			w = append(w, fmt.Sprintf("rtsp: the readers' credentials over plain RTSP on %s: Basic sends the password in clear; set tls: {cert: ..., key: ...} and rtsp.encryption: strict for RTSPS only", f.RTSP.Address))
-		}
+		// RTSP's Basic in clear is conf.Warnings' (it knows auth_methods).
 	}
 	if !f.API.Off() && f.TLS.API.On() {
 		for _, l := range tlsListeners(f) {

@@ -224,7 +224,7 @@ func TestCheckTLS(t *testing.T) {
 		code      int
 		want      []string
 	}{
-		{"good", "tls: {cert: " + good.CertFile + ", key: " + good.KeyFile + "}\n", 0, nil},
+		{"good", "tls: {cert: " + good.CertFile + ", key: " + good.KeyFile + "}\nrtsp: {encryption: strict}\nusers: [{name: nvr, password: long-random-secret, read: all}]\n", 0, nil},
 		{"missing file", "api: {tls: {cert: /nonexistent/cert.pem, key: " + good.KeyFile + "}}\n", 1,
 			[]string{"api: tls.cert: /nonexistent/cert.pem does not exist"}},
 		{"key of another", "hls: {tls: {cert: " + good.CertFile + ", key: " + expired.KeyFile + "}}\n", 1,
@@ -238,7 +238,7 @@ func TestCheckTLS(t *testing.T) {
 		{"token in clear", "api: {listen: \"0.0.0.0:9997\", token: abc}\nwebrtc: {listen: \"off\"}\nhls: {listen: \"off\"}\n", 0,
 			[]string{"warning: api.token over plain HTTP on 0.0.0.0:9997"}},
 		{"readers in clear", "rtsp: {user: u, password: p}\nwebrtc: {listen: \"off\"}\n", 0,
-			[]string{"warning: hls: the readers' credentials over plain HTTP on :8888", "warning: rtsp: the readers' credentials over plain RTSP on :8554"}},
+			[]string{"warning: hls: the readers' credentials over plain HTTP on :8888", "warning: RTSP readers may log in with Basic, which sends the password in clear to :8554"}},
 		{"mixed content", "api: {tls: {cert: " + good.CertFile + ", key: " + good.KeyFile + "}}\n", 0,
 			[]string{"warning: webrtc serves plain HTTP but the dashboard HTTPS", "warning: hls serves plain HTTP"}},
 	} {
