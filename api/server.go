@@ -46,12 +46,12 @@ type Server struct {
 	tokens tokens
 	guard  *guard
 	gw     *pipeline.Gateway
-	doc  *conf.Document
-	log  zerolog.Logger
-	http *http.Server
-	ln   net.Listener
-	done chan struct{}
-	reg  *prometheus.Registry
+	doc    *conf.Document
+	log    zerolog.Logger
+	http   *http.Server
+	ln     net.Listener
+	done   chan struct{}
+	reg    *prometheus.Registry
 }
 
 // New makes the server; Start listens. doc is the configuration document that
