@@ -46,6 +46,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	stdout.Write(out)
+	checkAPI(f, stderr)
 	if len(problems) > 0 {
 		fmt.Fprintf(stderr, "camgate check: %s\n", strings.Join(problems, "\ncamgate check: "))
 		return 1

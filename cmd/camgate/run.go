@@ -172,7 +172,7 @@ func startGateway(file *conf.Conf, doc *conf.Document, log zerolog.Logger) (*pip
 	if file.API.Off() {
 		return gw, browsers, nil, nil
 	}
-	srv, err := api.New(api.Config{Address: file.API.Listen, Token: file.API.Token, Version: version, Live: browsers.live(*file)}, gw, doc, log)
+	srv, err := api.New(api.Config{Address: file.API.Listen, Token: file.API.Token, ReadToken: file.API.ReadToken, Hosts: file.API.Hosts, Version: version, Live: browsers.live(*file)}, gw, doc, log)
 	if err == nil {
 		err = srv.Start()
 	}
