@@ -48,12 +48,12 @@ func newGuard(listen string, hosts []string) *guard {
 }
 
 // securityHeaders are on every answer: no Referer from the dashboard (its
-// URL may have held a token), no type sniffing, no framing, and no
+// URL may have held a token), no type sniffing, no framing by another origin, and no
 // embedding of the API's answers (pictures included) by another origin.
 var securityHeaders = map[string]string{
 	"Referrer-Policy":              "no-referrer",
 	"X-Content-Type-Options":       "nosniff",
-	"X-Frame-Options":              "DENY",
+	"X-Frame-Options":              "SAMEORIGIN",
 	"Cross-Origin-Resource-Policy": "same-origin",
 }
 
@@ -76,7 +76,7 @@ func (g *guard) check(r *http.Request) (int, string) {
 		return http.StatusMisdirectedRequest, "this API does not answer to the name " + quote(r.Host) +
 			": if it is a name of this machine, add it to api.hosts in the configuration (or CAMGATE_API_HOSTS); camgate answers only to the names it is given, so that no web page can reach it through DNS rebinding"
 	}
-	if readOnly(r.Method) {
+	if readOnly(r.Method) || r.Method == http.MethodOptions {
 		if r.Header.Get("Sec-Fetch-Site") == "cross-site" && !openToOtherSites(r) {
 			return http.StatusForbidden, "refused: a page of another site asked for " + quote(r.URL.Path) + "; open camgate's dashboard, or call the API from a program"
 		}
