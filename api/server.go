@@ -73,6 +73,10 @@ func New(cfg Config, gw *pipeline.Gateway, doc *conf.Document, log zerolog.Logge
 	s.reg = prometheus.NewRegistry()
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newCollector(gw))
 	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// This API serves plain HTTP.
+	for _, w := range (conf.APIConfig{Listen: cfg.Address, Token: cfg.Token, ReadToken: cfg.ReadToken}).Warnings(false) {
+		s.log.Warn().Msg(w)
+	}
 	return s, nil
 }
 
@@ -90,10 +94,6 @@ func (s *Server) Start() error {
 		}
 	}()
 	s.log.Info().Str("address", ln.Addr().String()).Msg("API and dashboard listening")
-	// An API serving HTTPS has its TLS configuration on its http.Server.
-	for _, w := range (conf.APIConfig{Listen: s.cfg.Address, Token: s.cfg.Token, ReadToken: s.cfg.ReadToken}).Warnings(s.http.TLSConfig != nil) {
-		s.log.Warn().Msg(w)
-	}
 	return nil
 }
 
