@@ -30,12 +30,14 @@ type fileConfig struct {
 		Format string `yaml:"format"`
 	} `yaml:"log"`
 	API struct {
-		Listen        string   `yaml:"listen"`
-		Token         string   `yaml:"token"`
-		TokenFile     string   `yaml:"token_file"`
+		// Who may drive the API (api/auth.go, api/guard.go).
 		ReadToken     string   `yaml:"read_token"`
 		ReadTokenFile string   `yaml:"read_token_file"`
 		Hosts         []string `yaml:"hosts"`
+
+		Listen    string `yaml:"listen"`
+		Token     string `yaml:"token"`
+		TokenFile string `yaml:"token_file"`
 	} `yaml:"api"`
 	Defaults fileCamera `yaml:"defaults"`
 	Cameras  yaml.Node  `yaml:"cameras"`

@@ -21,7 +21,7 @@ type apiFlags struct {
 
 func (a *apiFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.addr, "api", "", "address of the running camgate's API (default: from the configuration, else "+conf.DefaultAPIListen+")")
-	fs.StringVar(&a.token, "token", "", "API token (default: from the configuration, $"+conf.EnvAPIToken+" or $"+conf.EnvAPIReadToken+")")
+	fs.StringVar(&a.token, "token", "", "API token (default: from the configuration or $"+conf.EnvAPIToken+")")
 	fs.StringVar(&a.config, "c", "", "configuration file to read the API address and token from (default: "+conf.DefaultFile+" if it exists)")
 }
 
@@ -41,16 +41,10 @@ func (a *apiFlags) resolve() {
 			if a.token == "" {
 				a.token = f.API.Token
 			}
-			if a.token == "" { // these commands only read
-				a.token = f.API.ReadToken
-			}
 		}
 	}
 	if a.token == "" {
 		a.token = os.Getenv(conf.EnvAPIToken)
-	}
-	if a.token == "" {
-		a.token = os.Getenv(conf.EnvAPIReadToken)
 	}
 	if a.addr == "" {
 		// Without a file, the variable the server itself would obey (set in
@@ -61,6 +55,9 @@ func (a *apiFlags) resolve() {
 	}
 	if a.addr == "" {
 		a.addr = conf.DefaultAPIListen
+	}
+	if a.token == "" {
+		a.token = readToken(path)
 	}
 	// A server listening on every interface is reached on loopback.
 	if host, port, err := net.SplitHostPort(a.addr); err == nil {
