@@ -45,7 +45,8 @@ test: libav test-deps
 FUZZ_TARGETS = transcode:FuzzDecoder:4000x rtsp:FuzzDepacketize:300000x \
 	rtsp:FuzzCameraDescribe:40000x conf:FuzzParseConfig:40000x conf:FuzzAPIBody:40000x \
 	conf:FuzzTLSSettings:40000x internal/certfile:FuzzParse:40000x \
-	conf:FuzzUsers:40000x internal/viewers:FuzzParseHash:200000x
+	conf:FuzzUsers:40000x internal/viewers:FuzzParseHash:200000x \
+	api:FuzzRequestGuard:100000x
 fuzz: libav
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; rest=$${t#*:}; name=$${rest%%:*}; n=$${rest#*:}; \
 		echo "== $$name"; $(WITH_LIBAV) $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $${FUZZTIME:-$$n} ./$$pkg/; done

@@ -156,6 +156,9 @@ func (fx *fixture) do(method, path, body string) (int, []byte) {
 		fx.t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		fx.t.Fatal(err)

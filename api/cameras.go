@@ -50,6 +50,7 @@ func outputView(o pipeline.OutputConfig) *outputConfigView {
 func (s *Server) cameraView(r *http.Request, c *pipeline.Camera) cameraView {
 	cfg := c.Config()
 	v := cameraView{CameraStats: c.Stats(), URLs: map[string]string{}}
+	v.LastError = publicLastError(v.CameraStats)
 	v.Config = cameraConfigView{
 		URL: rtsp.Redact(cfg.URL), Transport: cfg.Transport.String(), StallTimeout: cfg.StallTimeout.String(),
 		Main: "passthrough", Decoder: cfg.Decoder,

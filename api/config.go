@@ -39,7 +39,6 @@ func (s *Server) putEntry(section string, create bool) http.HandlerFunc {
 			return
 		}
 		delete(fields, "name")
-		settings, _ := json.Marshal(fields)
 		exists := false
 		f, err := s.doc.Edit(func(e *conf.Editor) error {
 			exists = e.Has(section, name)
@@ -49,6 +48,12 @@ func (s *Server) putEntry(section string, create bool) http.HandlerFunc {
 			if !create && !exists {
 				return errNotFound
 			}
+			if section == "cameras" {
+				if err := bindStoredCredentials(e, name, fields); err != nil {
+					return err
+				}
+			}
+			settings, _ := json.Marshal(fields)
 			return e.Set(section, name, settings)
 		})
 		if s.finishEdit(w, f, err, section, name) {

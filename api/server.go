@@ -4,14 +4,12 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +29,12 @@ type Config struct {
 	// every request but the health probes. Listening beyond loopback without
 	// one is refused.
 	Token string
+	// ReadToken, when set, is accepted instead of Token for reading (GET):
+	// cameras, grids, snapshots, metrics, the dashboard. It needs Token.
+	ReadToken string
+	// Hosts are the names, besides IP addresses, localhost and the one in
+	// Address, that requests may carry in their Host (api.hosts).
+	Hosts []string
 	// Version is shown by the dashboard and /v1/version.
 	Version string
 	// Live says where browsers play the streams (the dashboard's live view).
@@ -41,14 +45,16 @@ type Config struct {
 
 // Server serves the API.
 type Server struct {
-	cfg  Config
-	gw   *pipeline.Gateway
-	doc  *conf.Document
-	log  zerolog.Logger
-	http *http.Server
-	ln   net.Listener
-	done chan struct{}
-	reg  *prometheus.Registry
+	cfg    Config
+	tokens tokens
+	guard  *guard
+	gw     *pipeline.Gateway
+	doc    *conf.Document
+	log    zerolog.Logger
+	http   *http.Server
+	ln     net.Listener
+	done   chan struct{}
+	reg    *prometheus.Registry
 }
 
 // New makes the server; Start listens. doc is the configuration document that
@@ -57,27 +63,24 @@ func New(cfg Config, gw *pipeline.Gateway, doc *conf.Document, log zerolog.Logge
 	if cfg.Address == "" {
 		cfg.Address = conf.DefaultAPIListen
 	}
-	if cfg.Token == "" && !loopback(cfg.Address) {
+	if cfg.Token == "" && !conf.Loopback(cfg.Address) {
 		return nil, fmt.Errorf("api: listening on %s, beyond this machine, needs a token (api.token in the configuration): refusing to expose camera control without one", cfg.Address)
 	}
-	s := &Server{cfg: cfg, gw: gw, doc: doc, log: log.With().Str("component", "api").Logger(), done: make(chan struct{})}
+	if cfg.ReadToken != "" && cfg.Token == "" {
+		return nil, fmt.Errorf("api: a read token without an admin token would leave changes open to anyone: set api.token too")
+	}
+	s := &Server{
+		cfg: cfg, tokens: newTokens(cfg.Token, cfg.ReadToken), guard: newGuard(cfg.Address, cfg.Hosts),
+		gw: gw, doc: doc, log: log.With().Str("component", "api").Logger(), done: make(chan struct{}),
+	}
 	s.reg = prometheus.NewRegistry()
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newCollector(gw))
 	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// This API serves plain HTTP.
+	for _, w := range (conf.APIConfig{Listen: cfg.Address, Token: cfg.Token, ReadToken: cfg.ReadToken}).Warnings(cfg.TLS != nil) {
+		s.log.Warn().Msg(w)
+	}
 	return s, nil
-}
-
-// loopback reports whether addr only accepts connections from this machine.
-func loopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Start listens and serves in the background.
@@ -150,34 +153,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 	})
-	return mux
-}
-
-// auth requires the bearer token when one is set. The dashboard's browser
-// passes it as ?token= once, then in a cookie.
-func (s *Server) auth(h http.Handler) http.Handler {
-	if s.cfg.Token == "" {
-		return h
-	}
-	want := []byte(s.cfg.Token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if got == "" {
-			if c, err := r.Cookie("camgate_token"); err == nil {
-				got = c.Value
-			}
-		}
-		if q := r.URL.Query().Get("token"); got == "" && q != "" {
-			got = q
-			http.SetCookie(w, &http.Cookie{Name: "camgate_token", Value: q, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-		}
-		if subtle.ConstantTimeCompare([]byte(got), want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="camgate"`)
-			writeError(w, http.StatusUnauthorized, "missing or wrong token: send Authorization: Bearer <api.token>")
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
+	return s.guard.wrap(mux)
 }
 
 type apiError struct {

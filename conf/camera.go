@@ -17,6 +17,7 @@ type fileCamera struct {
 	User           string         `yaml:"user"`
 	Password       string         `yaml:"password"`
 	PasswordFile   string         `yaml:"password_file"`
+	EnvCredentials *bool          `yaml:"env_credentials"` // false: CAMGATE_CAMERA_<NAME>_USER/_PASSWORD are not for this camera's URL
 	Enabled        *bool          `yaml:"enabled"`
 	Transport      string         `yaml:"transport"`
 	StallTimeout   string         `yaml:"stall_timeout"`

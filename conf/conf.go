@@ -26,10 +26,18 @@ type LogConfig struct {
 	Format string // auto (default: console on a terminal, else JSON), console or json
 }
 
-// APIConfig is where the HTTP API and dashboard listen, and its token.
+// APIConfig is where the HTTP API and dashboard listen, and its tokens.
 type APIConfig struct {
 	Listen string // default DefaultAPIListen; APIOff disables the API
-	Token  string
+	// Token is the admin token: it may do everything.
+	Token string
+	// ReadToken may only read: cameras, grids, snapshots, metrics and the
+	// dashboard. It needs Token.
+	ReadToken string
+	// Hosts are the names browsers may reach the API by, besides IP
+	// addresses, localhost and the name in Listen (api.hosts): the Host
+	// check that stops DNS rebinding.
+	Hosts []string
 }
 
 // Off reports whether the configuration turns the API off.

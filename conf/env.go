@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"os"
 	"strings"
 )
 
@@ -9,7 +10,7 @@ import (
 //
 //	CAMGATE_RTSP_LISTEN, CAMGATE_RTSP_USER, CAMGATE_RTSP_PASSWORD, CAMGATE_RTSP_TOKEN
 //	CAMGATE_WEBRTC_LISTEN, CAMGATE_WEBRTC_HOSTS (comma-separated), CAMGATE_HLS_LISTEN
-//	CAMGATE_API_LISTEN, CAMGATE_API_TOKEN
+//	CAMGATE_API_LISTEN, CAMGATE_API_TOKEN, CAMGATE_API_READ_TOKEN, CAMGATE_API_HOSTS (comma-separated)
 //	CAMGATE_LOG_LEVEL, CAMGATE_LOG_FORMAT
 //	CAMGATE_CAMERA_<NAME>_URL, CAMGATE_CAMERA_<NAME>_USER, CAMGATE_CAMERA_<NAME>_PASSWORD
 //
@@ -33,6 +34,10 @@ func applyEnv(fc *fileConfig, getenv func(string) string) {
 	}
 	set(&fc.API.Listen, EnvAPIListen)
 	set(&fc.API.Token, EnvAPIToken)
+	set(&fc.API.ReadToken, EnvAPIReadToken)
+	if v := getenv("CAMGATE_API_HOSTS"); v != "" {
+		fc.API.Hosts = strings.Split(v, ",")
+	}
 	set(&fc.Log.Level, "CAMGATE_LOG_LEVEL")
 	set(&fc.Log.Format, "CAMGATE_LOG_FORMAT")
 }
@@ -40,17 +45,41 @@ func applyEnv(fc *fileConfig, getenv func(string) string) {
 // The variables that say where the API is, which the commands that talk to
 // a running camgate obey too when there is no configuration file.
 const (
-	EnvAPIListen = "CAMGATE_API_LISTEN"
-	EnvAPIToken  = "CAMGATE_API_TOKEN"
+	EnvAPIListen    = "CAMGATE_API_LISTEN"
+	EnvAPIToken     = "CAMGATE_API_TOKEN"
+	EnvAPIReadToken = "CAMGATE_API_READ_TOKEN"
 )
 
+// applyCameraEnv applies a camera's variables. Its user and password are
+// attached unless the camera's section says env_credentials: false, which
+// the API writes when it points the camera at a host other than the one
+// those credentials were given for (see api/credentials.go).
 func applyCameraEnv(name string, fc *fileCamera, getenv func(string) string) {
 	prefix := "CAMGATE_CAMERA_" + EnvName(name) + "_"
-	for key, dst := range map[string]*string{"URL": &fc.URL, "USER": &fc.User, "PASSWORD": &fc.Password} {
+	if v := getenv(prefix + "URL"); v != "" {
+		fc.URL = v
+	}
+	if fc.EnvCredentials != nil && !*fc.EnvCredentials {
+		return
+	}
+	for key, dst := range map[string]*string{"USER": &fc.User, "PASSWORD": &fc.Password} {
 		if v := getenv(prefix + key); v != "" {
 			*dst = v
 		}
 	}
+}
+
+// EnvCameraURL returns the URL CAMGATE_CAMERA_<NAME>_URL gives camera name,
+// or "": it wins over the configuration's, and over any URL sent to the API.
+func EnvCameraURL(name string) string {
+	return os.Getenv("CAMGATE_CAMERA_" + EnvName(name) + "_URL")
+}
+
+// HasEnvCredentials reports whether the environment holds a user or a
+// password for camera name.
+func HasEnvCredentials(name string) bool {
+	prefix := "CAMGATE_CAMERA_" + EnvName(name) + "_"
+	return os.Getenv(prefix+"USER") != "" || os.Getenv(prefix+"PASSWORD") != ""
 }
 
 // EnvName is a camera name as it appears in environment variables.

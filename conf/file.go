@@ -44,6 +44,11 @@ type fileConfig struct {
 		Format string `yaml:"format"`
 	} `yaml:"log"`
 	API struct {
+		// Who may drive the API (api/auth.go, api/guard.go).
+		ReadToken     string   `yaml:"read_token"`
+		ReadTokenFile string   `yaml:"read_token_file"`
+		Hosts         []string `yaml:"hosts"`
+
 		Listen    string `yaml:"listen"`
 		Token     string `yaml:"token"`
 		TokenFile string `yaml:"token_file"`
@@ -107,15 +112,37 @@ func Parse(b []byte) (*Conf, error) {
 
 // buildAPI reads the api section; a token file wins over a token.
 func buildAPI(fc *fileConfig) (APIConfig, error) {
-	a := APIConfig{Listen: firstOf(fc.API.Listen, DefaultAPIListen), Token: fc.API.Token}
+	a := APIConfig{Listen: firstOf(fc.API.Listen, DefaultAPIListen), Token: fc.API.Token, ReadToken: fc.API.ReadToken}
+	var errs []error
 	if fc.API.TokenFile != "" {
 		tok, err := readSecret(fc.API.TokenFile)
 		a.Token = tok
 		if err != nil {
-			return a, fmt.Errorf("api.token_file: %w", err)
+			errs = append(errs, fmt.Errorf("api.token_file: %w", err))
 		}
 	}
-	return a, nil
+	if fc.API.ReadTokenFile != "" {
+		tok, err := readSecret(fc.API.ReadTokenFile)
+		a.ReadToken = tok
+		if err != nil {
+			errs = append(errs, fmt.Errorf("api.read_token_file: %w", err))
+		}
+	}
+	if a.ReadToken != "" && a.Token == "" {
+		errs = append(errs, fmt.Errorf("api.read_token needs api.token too: without an admin token, anyone could change what the read token only reads"))
+	}
+	if a.ReadToken != "" && a.ReadToken == a.Token {
+		errs = append(errs, fmt.Errorf("api.read_token is the same as api.token: give readers a token of their own"))
+	}
+	for _, h := range fc.API.Hosts {
+		name, err := apiHostName(h)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("api.hosts: %w", err))
+			continue
+		}
+		a.Hosts = append(a.Hosts, name)
+	}
+	return a, errors.Join(errs...)
 }
 
 // buildRTSP reads the rtsp section: the server readers connect to.

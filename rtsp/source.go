@@ -161,16 +161,13 @@ func (s *Source) newClient() *gortsplib.Client {
 	}
 	timeout := s.cfg.ConnectTimeout
 	return &gortsplib.Client{
-		Scheme:       s.url.Scheme,
-		Host:         host,
-		Protocol:     s.cfg.Transport.protocol(),
-		ReadTimeout:  s.cfg.ReadTimeout,
-		WriteTimeout: s.cfg.ReadTimeout,
-		UserAgent:    "camgate",
-		DialContext: func(dctx context.Context, network, addr string) (net.Conn, error) {
-			d := net.Dialer{Timeout: timeout}
-			return d.DialContext(dctx, network, addr)
-		},
+		Scheme:        s.url.Scheme,
+		Host:          host,
+		Protocol:      s.cfg.Transport.protocol(),
+		ReadTimeout:   s.cfg.ReadTimeout,
+		WriteTimeout:  s.cfg.ReadTimeout,
+		UserAgent:     "camgate",
+		DialContext:   dialCamera(host, s.url.User != nil, net.Dialer{Timeout: timeout}),
 		OnPacketsLost: func(lost uint64) { s.packetsLost.Add(lost) },
 		OnDecodeError: func(error) { s.decodeErrors.Add(1) },
 	}

@@ -57,6 +57,9 @@ func (a *apiFlags) resolve() {
 	if a.addr == "" {
 		a.addr = conf.DefaultAPIListen
 	}
+	if a.token == "" {
+		a.token = readToken(path)
+	}
 	// A server listening on every interface is reached on loopback.
 	if host, port, err := net.SplitHostPort(a.addr); err == nil {
 		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {

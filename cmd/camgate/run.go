@@ -178,7 +178,7 @@ func startGateway(file *conf.Conf, doc *conf.Document, log zerolog.Logger) (*pip
 	tlsConf, err := serverTLS(file.TLS.API, log)
 	var srv *api.Server
 	if err == nil {
-		srv, err = api.New(api.Config{Address: file.API.Listen, Token: file.API.Token, Version: version, Live: browsers.live(*file), TLS: tlsConf}, gw, doc, log)
+		srv, err = api.New(api.Config{Address: file.API.Listen, Token: file.API.Token, ReadToken: file.API.ReadToken, Hosts: file.API.Hosts, Version: version, Live: browsers.live(*file), TLS: tlsConf}, gw, doc, log)
 	}
 	if err == nil {
 		err = srv.Start()
