@@ -1,0 +1,224 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// ffmpegReader is Debian's ffmpeg decoding an RTSP path (-f null) and
+// Debian's ffprobe listing its packets, both at once, as a viewer's player
+// and a recorder would: what they print is what a reader of camgate sees.
+type ffmpegReader struct {
+	t      *testing.T
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	warnings []string // ffmpeg's lines about timestamps
+	packets  []probedPacket
+}
+
+// probedPacket is one packet as ffprobe -show_packets reports it, in
+// seconds.
+type probedPacket struct {
+	pts, dts float64
+	key      bool
+}
+
+// readWithFFmpeg starts both readers of url; they read until stop.
+func readWithFFmpeg(t *testing.T, url string) *ffmpegReader {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &ffmpegReader{t: t, cancel: cancel}
+	t.Cleanup(r.stop)
+	ff := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-hide_banner", "-v", "warning",
+		"-rtsp_transport", "tcp", "-i", url, "-f", "null", "-")
+	probe := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-rtsp_transport", "tcp",
+		"-show_entries", "packet=pts_time,dts_time,flags", "-of", "csv=p=0", url)
+	for _, cmd := range []*exec.Cmd{ff, probe} {
+		cmd.WaitDelay = 5 * time.Second
+	}
+	ffOut, err := ff.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	probeOut, err := probe.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var probeErr bytes.Buffer
+	probe.Stderr = &probeErr
+	if err := ff.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := probe.Start(); err != nil {
+		ff.Cancel()
+		ff.Wait()
+		t.Fatal(err)
+	}
+	r.wg.Add(2)
+	go func() {
+		defer r.wg.Done()
+		sc := bufio.NewScanner(ffOut)
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.Contains(strings.ToLower(line), "dts") || strings.Contains(strings.ToLower(line), "pts") {
+				r.mu.Lock()
+				r.warnings = append(r.warnings, line)
+				r.mu.Unlock()
+			}
+		}
+		ff.Wait()
+	}()
+	go func() {
+		defer r.wg.Done()
+		sc := bufio.NewScanner(probeOut)
+		for sc.Scan() {
+			if p, ok := parseProbedPacket(sc.Text()); ok {
+				r.mu.Lock()
+				r.packets = append(r.packets, p)
+				r.mu.Unlock()
+			}
+		}
+		probe.Wait()
+	}()
+	return r
+}
+
+// parseProbedPacket parses "pts_time,dts_time,flags".
+func parseProbedPacket(line string) (probedPacket, bool) {
+	f := strings.Split(line, ",")
+	if len(f) < 3 {
+		return probedPacket{}, false
+	}
+	pts, err1 := strconv.ParseFloat(f[0], 64)
+	dts, err2 := strconv.ParseFloat(f[1], 64)
+	if err1 != nil {
+		return probedPacket{}, false
+	}
+	if err2 != nil {
+		dts = pts
+	}
+	return probedPacket{pts: pts, dts: dts, key: strings.HasPrefix(f[2], "K")}, true
+}
+
+func (r *ffmpegReader) stop() {
+	r.cancel()
+	r.wg.Wait()
+}
+
+// waitPackets waits until ffprobe has listed n packets.
+func (r *ffmpegReader) waitPackets(n int) {
+	r.t.Helper()
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		r.mu.Lock()
+		got := len(r.packets)
+		r.mu.Unlock()
+		if got >= n {
+			return
+		}
+		if time.Since(start) > patience {
+			r.t.Fatalf("ffprobe listed %d packets in %v, want %d", got, patience, n)
+		}
+	}
+}
+
+func (r *ffmpegReader) result() (warnings []string, packets []probedPacket) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.warnings...), append([]probedPacket(nil), r.packets...)
+}
+
+var dtsWarning = regexp.MustCompile(`(?i)non[- ]monoton|invalid dts|out of order|pts < dts|dts > pts`)
+
+// timestampWarnings returns ffmpeg's lines about timestamps that are wrong.
+func timestampWarnings(lines []string) []string {
+	var bad []string
+	for _, l := range lines {
+		if dtsWarning.MatchString(l) {
+			bad = append(bad, l)
+		}
+	}
+	return bad
+}
+
+// gaps returns the steps of dts between successive packets that are not
+// within [min, max], as text.
+func dtsSteps(packets []probedPacket, min, max float64) []string {
+	var bad []string
+	for i := 1; i < len(packets); i++ {
+		if d := packets[i].dts - packets[i-1].dts; d < min || d > max {
+			bad = append(bad, fmt.Sprintf("packet %d: dts %.4f → %.4f (step %.4f s)", i, packets[i-1].dts, packets[i].dts, d))
+		}
+	}
+	return bad
+}
+
+// TestSubTimestampsAcrossReboots: a reader of the sub stream of a camera
+// that reboots again and again sees timestamps that keep real time across
+// each outage (a recording shows the outage as a gap) and never repeat or go
+// backwards: Debian's ffmpeg prints no DTS warning.
+func TestSubTimestampsAcrossReboots(t *testing.T) {
+	cam := startFake(t, loadClip(t, "reschange.h264"), false)
+	g := startGateway(t, CameraConfig{Name: "c", URL: cam.URL(), Sub: DefaultSub,
+		Backoff: Backoff{Min: 100 * time.Millisecond, Max: 200 * time.Millisecond}})
+	c := g.Camera("c")
+	waitState(t, c, StateReady, patience)
+	r := readWithFFmpeg(t, g.Server().URL("c/sub"))
+	r.waitPackets(20)
+
+	const reboots = 4
+	var outages []time.Duration
+	for i := 0; i < reboots; i++ {
+		down := time.Duration(1000+500*i) * time.Millisecond
+		cam.Reboot(down)
+		lost := time.Now()
+		for start := time.Now(); c.Stats().State == StateReady; time.Sleep(5 * time.Millisecond) {
+			if time.Since(start) > patience {
+				t.Fatal("state still ready long after the camera rebooted")
+			}
+		}
+		waitState(t, c, StateReady, patience)
+		outages = append(outages, time.Since(lost))
+		_, pk := r.result()
+		r.waitPackets(len(pk) + 20)
+	}
+	r.stop()
+	warnings, packets := r.result()
+	if bad := timestampWarnings(warnings); len(bad) > 0 {
+		t.Errorf("ffmpeg printed %d timestamp warnings across %d reboots:\n%s", len(bad), reboots, strings.Join(bad, "\n"))
+	}
+	// Steps of 0.1 s (10 fps), and a gap of about each outage: at least
+	// most of it, never a repeat or a step back.
+	var jumps []float64
+	for i := 1; i < len(packets); i++ {
+		d := packets[i].dts - packets[i-1].dts
+		if d <= 0 {
+			t.Errorf("packet %d: dts %.4f after %.4f", i, packets[i].dts, packets[i-1].dts)
+		}
+		if d > 0.5 {
+			jumps = append(jumps, d)
+		}
+	}
+	t.Logf("%d packets; outages %v; gaps in the reader's time line %v", len(packets), outages, jumps)
+	if len(jumps) != reboots {
+		t.Fatalf("%d gaps in the time line, want one per reboot (%d)", len(jumps), reboots)
+	}
+	for i, j := range jumps {
+		// The camera is down for "down", and camgate sees it gone a little
+		// after, and back a little after it is: the gap is the outage the
+		// reader lived, give or take the time to reconnect.
+		if got, want := j, outages[i].Seconds(); got < want-1.0 || got > want+1.0 {
+			t.Errorf("reboot %d: gap of %.2f s in the time line, outage %.2f s", i, got, want)
+		}
+	}
+}
