@@ -6,12 +6,16 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/camgate/camgate/rtsp/fakecam"
 )
 
 // ffmpegReader is Debian's ffmpeg decoding an RTSP path (-f null) and
@@ -221,4 +225,89 @@ func TestSubTimestampsAcrossReboots(t *testing.T) {
 			t.Errorf("reboot %d: gap of %.2f s in the time line, outage %.2f s", i, got, want)
 		}
 	}
+}
+
+// bframeClip encodes a clip as a camera with B-frames sends it: H.264,
+// 30 fps, two B-frames, a keyframe every 2 s.
+func bframeClip(t *testing.T, seconds int) fakecam.Clip {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "bframes.h264")
+	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi",
+		"-i", "testsrc2=size=640x360:rate=30", "-t", strconv.Itoa(seconds),
+		"-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "60", "-r", "30", "-f", "h264", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	clip, err := fakecam.LoadClip(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if clip.Order == nil {
+		t.Fatal("the clip has no B-frames")
+	}
+	return clip
+}
+
+// TestBFrameCameraTimestamps: a camera that sends B-frames (H.264, 30 fps,
+// two B-frames). Its sub stream, read by Debian's ffmpeg for 20 s, has
+// timestamps that never repeat (no DTS warning), one frame interval apart;
+// its passthrough main carries the camera's own timing, which a reader
+// decodes without a warning either.
+func TestBFrameCameraTimestamps(t *testing.T) {
+	cam, err := fakecam.Start(fakecam.Config{Clip: bframeClip(t, 4), FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cam.Close)
+	g := startGateway(t, CameraConfig{Name: "b", URL: cam.URL(), Sub: DefaultSub})
+	waitState(t, g.Camera("b"), StateReady, patience)
+	sub := readWithFFmpeg(t, g.Server().URL("b/sub"))
+	main := readWithFFmpeg(t, g.Server().URL("b/main"))
+	sub.waitPackets(200) // 20 s at 10 fps
+	sub.stop()
+	main.stop()
+
+	for name, r := range map[string]*ffmpegReader{"sub": sub, "main": main} {
+		warnings, packets := r.result()
+		if bad := timestampWarnings(warnings); len(bad) > 0 {
+			t.Errorf("%s: ffmpeg printed %d timestamp warnings in %d packets:\n%s", name, len(bad), len(packets), strings.Join(bad[:min(len(bad), 10)], "\n"))
+		}
+		if len(packets) < 50 {
+			t.Errorf("%s: %d packets", name, len(packets))
+		}
+	}
+	_, packets := sub.result()
+	if bad := dtsSteps(packets, 0.099, 0.101); len(bad) > 0 {
+		t.Errorf("sub: %d of %d steps are not 1/10 s:\n%s", len(bad), len(packets), strings.Join(bad[:min(len(bad), 10)], "\n"))
+	}
+	// The main stream: the camera's times, 1/30 s apart in presentation
+	// order, decode timestamps rising. ffprobe guesses a decode time from
+	// the presentation times it has seen (RTSP carries none), wrongly for
+	// the first few pictures, before it has seen a B-frame; the last few,
+	// whose B-frames the reader's end cut off, are left out too.
+	_, packets = main.result()
+	pts := make([]float64, 0, len(packets))
+	for i, p := range packets {
+		pts = append(pts, p.pts)
+		if i > 10 && i < len(packets)-10 && p.dts <= packets[i-1].dts {
+			t.Errorf("main: packet %d: dts %.4f after %.4f", i, p.dts, packets[i-1].dts)
+		}
+	}
+	sort.Float64s(pts)
+	for i := 10; i < len(pts)-10; i++ {
+		if d := pts[i] - pts[i-1]; d < 0.032 || d > 0.035 {
+			t.Errorf("main: pictures %.4f and %.4f are %.4f s apart in presentation order, want 1/30 s", pts[i-1], pts[i], d)
+			break
+		}
+	}
+	reordered := 0
+	for i := 1; i < len(packets); i++ {
+		if packets[i].pts < packets[i-1].pts {
+			reordered++
+		}
+	}
+	if reordered == 0 {
+		t.Error("main: no picture shown before the one sent before it: the B-frames' order is lost")
+	}
+	t.Logf("sub: %d packets; main: %d packets, %d B-frames sent after a later picture", len(sub.packets), len(packets), reordered)
 }
