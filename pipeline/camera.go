@@ -99,7 +99,7 @@ const noOffset = math.MinInt64
 // about a second at 15 fps). Further back, the camera's clock was reset.
 const maxReorder = 2 * time.Second
 
-// timelineStart is where a camera's time line starts: zero, but tests that
+// timelineStart is where the time lines of cameras and grids start: zero, but tests that
 // check clocks a day or years into a stream start it there.
 var timelineStart time.Duration
 

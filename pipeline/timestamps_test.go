@@ -46,7 +46,8 @@ func readWithFFmpeg(t *testing.T, url string) *ffmpegReader {
 	t.Cleanup(r.stop)
 	ff := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-hide_banner", "-v", "warning",
 		"-rtsp_transport", "tcp", "-i", url, "-f", "null", "-")
-	probe := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-rtsp_transport", "tcp",
+	// stdbuf: ffprobe's lines as they come, not a pipe's buffer later.
+	probe := exec.CommandContext(ctx, "stdbuf", "-oL", "ffprobe", "-v", "error", "-rtsp_transport", "tcp",
 		"-show_entries", "packet=pts_time,dts_time,flags", "-of", "csv=p=0", url)
 	for _, cmd := range []*exec.Cmd{ff, probe} {
 		cmd.WaitDelay = 5 * time.Second

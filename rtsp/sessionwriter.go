@@ -12,6 +12,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/camgate/camgate/codec"
+	"github.com/camgate/camgate/internal/clockhook"
 	"github.com/camgate/camgate/stream"
 )
 
@@ -61,6 +62,9 @@ func newSessionWriter(ss *gortsplib.ServerSession, p *servedPath) *sessionWriter
 			t.format = m.Formats[0]
 		}
 		t.seq, t.tsBase = uint16(rand.Uint32()), rand.Uint32()
+		if clockhook.RTPBase != nil {
+			t.tsBase = clockhook.RTPBase()
+		}
 	}
 	return w
 }
@@ -92,6 +96,9 @@ func (w *sessionWriter) write(u *stream.Unit) error {
 	if t.media == nil {
 		return nil
 	}
+	// RTP time is 32 bits: it wraps every 13.25 hours at 90 kHz, as readers
+	// expect. Ticks counts in 64 bits and never overflows; its low 32 bits
+	// added to the base are the same, modulo 2^32, as the sum in full.
 	ts := t.tsBase + uint32(codec.Ticks(u.PTS, t.clock))
 	if pkts, ok := u.Native.([]*rtp.Packet); ok && fits(pkts) {
 		for _, p := range pkts {
