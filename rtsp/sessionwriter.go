@@ -96,10 +96,7 @@ func (w *sessionWriter) write(u *stream.Unit) error {
 	if t.media == nil {
 		return nil
 	}
-	// RTP time is 32 bits: it wraps every 13.25 hours at 90 kHz, as readers
-	// expect. Ticks counts in 64 bits and never overflows; its low 32 bits
-	// added to the base are the same, modulo 2^32, as the sum in full.
-	ts := t.tsBase + uint32(codec.Ticks(u.PTS, t.clock))
+	ts := codec.RTPTimestamp(t.tsBase, u.PTS, t.clock)
 	if pkts, ok := u.Native.([]*rtp.Packet); ok && fits(pkts) {
 		for _, p := range pkts {
 			if err := t.send(w.ss, p, ts); err != nil {
