@@ -36,6 +36,7 @@ type ffmpegReader struct {
 type probedPacket struct {
 	pts, dts float64
 	key      bool
+	arrival  time.Time // when ffprobe printed it (line-buffered)
 }
 
 // readWithFFmpeg starts both readers of url; they read until stop.
@@ -89,6 +90,7 @@ func readWithFFmpeg(t *testing.T, url string) *ffmpegReader {
 		sc := bufio.NewScanner(probeOut)
 		for sc.Scan() {
 			if p, ok := parseProbedPacket(sc.Text()); ok {
+				p.arrival = time.Now()
 				r.mu.Lock()
 				r.packets = append(r.packets, p)
 				r.mu.Unlock()
@@ -137,6 +139,26 @@ func (r *ffmpegReader) waitPackets(n int) {
 	}
 }
 
+// waitSpan waits until ffprobe has listed packets spanning d of stream
+// time: a reader on a busy machine may lag behind camgate.
+func (r *ffmpegReader) waitSpan(d float64) {
+	r.t.Helper()
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		r.mu.Lock()
+		span := 0.0
+		if n := len(r.packets); n > 0 {
+			span = r.packets[n-1].dts - r.packets[0].dts
+		}
+		r.mu.Unlock()
+		if span >= d {
+			return
+		}
+		if time.Since(start) > patience {
+			r.t.Fatalf("ffprobe listed %.1f s of stream in %v, want %.1f s", span, patience, d)
+		}
+	}
+}
+
 func (r *ffmpegReader) result() (warnings []string, packets []probedPacket) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -151,18 +173,6 @@ func timestampWarnings(lines []string) []string {
 	for _, l := range lines {
 		if dtsWarning.MatchString(l) {
 			bad = append(bad, l)
-		}
-	}
-	return bad
-}
-
-// gaps returns the steps of dts between successive packets that are not
-// within [min, max], as text.
-func dtsSteps(packets []probedPacket, min, max float64) []string {
-	var bad []string
-	for i := 1; i < len(packets); i++ {
-		if d := packets[i].dts - packets[i-1].dts; d < min || d > max {
-			bad = append(bad, fmt.Sprintf("packet %d: dts %.4f → %.4f (step %.4f s)", i, packets[i-1].dts, packets[i].dts, d))
 		}
 	}
 	return bad
@@ -202,27 +212,35 @@ func TestSubTimestampsAcrossReboots(t *testing.T) {
 	if bad := timestampWarnings(warnings); len(bad) > 0 {
 		t.Errorf("ffmpeg printed %d timestamp warnings across %d reboots:\n%s", len(bad), reboots, strings.Join(bad, "\n"))
 	}
-	// Steps of 0.1 s (10 fps), and a gap of about each outage: at least
-	// most of it, never a repeat or a step back.
-	var jumps []float64
+	// Steps of 0.1 s (10 fps), never a repeat or a step back, and a gap of
+	// about each outage: the largest jumps of the time line, in order. (A
+	// busy machine may lose pictures too: a jump then, as long as the time
+	// that passed.)
+	if bad := unexplainedSteps(packets, 0.1, 0.5); len(bad) > 0 {
+		t.Errorf("%d of %d steps are not whole frames or outrun the time that passed:\n%s", len(bad), len(packets), strings.Join(bad[:min(len(bad), 10)], "\n"))
+	}
+	type jump struct {
+		at   int
+		size float64
+	}
+	var jumps []jump
 	for i := 1; i < len(packets); i++ {
-		d := packets[i].dts - packets[i-1].dts
-		if d <= 0 {
-			t.Errorf("packet %d: dts %.4f after %.4f", i, packets[i].dts, packets[i-1].dts)
-		}
-		if d > 0.5 {
-			jumps = append(jumps, d)
+		if d := packets[i].dts - packets[i-1].dts; d > 0.5 {
+			jumps = append(jumps, jump{i, d})
 		}
 	}
+	if len(jumps) < reboots {
+		t.Fatalf("%d gaps in the time line (%v), want one per reboot (%d)", len(jumps), jumps, reboots)
+	}
+	sort.Slice(jumps, func(a, b int) bool { return jumps[a].size > jumps[b].size })
+	jumps = jumps[:reboots]
+	sort.Slice(jumps, func(a, b int) bool { return jumps[a].at < jumps[b].at })
 	t.Logf("%d packets; outages %v; gaps in the reader's time line %v", len(packets), outages, jumps)
-	if len(jumps) != reboots {
-		t.Fatalf("%d gaps in the time line, want one per reboot (%d)", len(jumps), reboots)
-	}
 	for i, j := range jumps {
 		// The camera is down for "down", and camgate sees it gone a little
 		// after, and back a little after it is: the gap is the outage the
 		// reader lived, give or take the time to reconnect.
-		if got, want := j, outages[i].Seconds(); got < want-1.0 || got > want+1.0 {
+		if got, want := j.size, outages[i].Seconds(); got < want-1.0 || got > want+1.0 {
 			t.Errorf("reboot %d: gap of %.2f s in the time line, outage %.2f s", i, got, want)
 		}
 	}
@@ -278,8 +296,8 @@ func TestBFrameCameraTimestamps(t *testing.T) {
 		}
 	}
 	_, packets := sub.result()
-	if bad := dtsSteps(packets, 0.099, 0.101); len(bad) > 0 {
-		t.Errorf("sub: %d of %d steps are not 1/10 s:\n%s", len(bad), len(packets), strings.Join(bad[:min(len(bad), 10)], "\n"))
+	if bad := unexplainedSteps(packets, 0.1, 0.5); len(bad) > 0 {
+		t.Errorf("sub: %d of %d steps are not whole frames of 1/10 s or outrun the time that passed:\n%s", len(bad), len(packets), strings.Join(bad[:min(len(bad), 10)], "\n"))
 	}
 	// The main stream: the camera's times, 1/30 s apart in presentation
 	// order, decode timestamps rising. ffprobe guesses a decode time from
@@ -296,7 +314,10 @@ func TestBFrameCameraTimestamps(t *testing.T) {
 	}
 	sort.Float64s(pts)
 	for i := 10; i < len(pts)-10; i++ {
-		if d := pts[i] - pts[i-1]; d < 0.032 || d > 0.035 {
+		// One frame, or whole frames when a busy machine lost some.
+		d := pts[i] - pts[i-1]
+		frames := d * 30
+		if frames < 0.95 || frames-float64(int(frames+0.5)) > 0.05 || frames-float64(int(frames+0.5)) < -0.05 {
 			t.Errorf("main: pictures %.4f and %.4f are %.4f s apart in presentation order, want 1/30 s", pts[i-1], pts[i], d)
 			break
 		}
@@ -311,4 +332,33 @@ func TestBFrameCameraTimestamps(t *testing.T) {
 		t.Error("main: no picture shown before the one sent before it: the B-frames' order is lost")
 	}
 	t.Logf("sub: %d packets; main: %d packets, %d B-frames sent after a later picture", len(sub.packets), len(packets), reordered)
+}
+
+// unexplainedSteps returns the steps of dts between successive packets that
+// are not a whole number of frame intervals above zero, or that are more
+// than two intervals and more than the time that passed between the two
+// packets' arrivals (plus slack): a machine too busy to keep up loses
+// pictures, and the time line then jumps by the time that really passed,
+// never by more.
+func unexplainedSteps(packets []probedPacket, interval, slack float64) []string {
+	var bad []string
+	for i := 1; i < len(packets); i++ {
+		a, b := packets[i-1], packets[i]
+		d := b.dts - a.dts
+		frames := d / interval
+		whole := frames - float64(int(frames+0.5))
+		// ffprobe prints a packet once the next one has begun (its parser
+		// needs it to end the picture): the wait shows one packet early.
+		waited := 0.0
+		for j := max(i-2, 1); j <= min(i+1, len(packets)-1); j++ {
+			waited = max(waited, packets[j].arrival.Sub(packets[j-1].arrival).Seconds())
+		}
+		switch {
+		case d <= 0 || whole > 0.01 || whole < -0.01:
+			bad = append(bad, fmt.Sprintf("packet %d: dts %.4f → %.4f (step %.4f s, not whole frames)", i, a.dts, b.dts, d))
+		case d > 2*interval+0.001 && d > waited+slack:
+			bad = append(bad, fmt.Sprintf("packet %d: dts %.4f → %.4f (step %.4f s, %.3f s of wait around it)", i, a.dts, b.dts, d, waited))
+		}
+	}
+	return bad
 }

@@ -22,8 +22,8 @@ const overflowAt = time.Duration(math.MaxInt64 / codec.VideoClockRate)
 // 32-bit RTP clock wraps 15 s after it starts and readers whose RTP clocks
 // wrap 4 s after the mark. Debian's ffmpeg reads the sub and the grid across
 // all three boundaries and prints no timestamp warning; ffprobe lists
-// timestamps one frame apart, never repeating, never more than two frames
-// apart.
+// timestamps one frame apart, never repeating, and apart by more than two
+// frames only when pictures were lost and as much time passed.
 func TestClocksAcrossDayTwoAndRTPWraps(t *testing.T) {
 	timelineStart = overflowAt - 12*time.Second
 	clockhook.RTPBase = func() uint32 { return uint32(-codec.Ticks(overflowAt+4*time.Second, codec.VideoClockRate)) }
@@ -76,6 +76,7 @@ func TestClocksAcrossDayTwoAndRTPWraps(t *testing.T) {
 		r.Close()
 	}
 	for _, p := range paths {
+		readers[p].waitSpan(14)
 		readers[p].stop()
 	}
 	if time.Since(started) < cameraWrapAfter {
@@ -87,8 +88,9 @@ func TestClocksAcrossDayTwoAndRTPWraps(t *testing.T) {
 		if bad := timestampWarnings(warnings); len(bad) > 0 {
 			t.Errorf("%s: ffmpeg printed %d timestamp warnings:\n%s", p, len(bad), strings.Join(bad[:min(len(bad), 10)], "\n"))
 		}
-		// 10 fps: steps of 0.1 s; 0.2 s when a busy machine lost a picture.
-		if bad := dtsSteps(packets, 0.099, 0.201); len(bad) > 0 {
+		// 10 fps: steps of 0.1 s; more only when a busy machine lost
+		// pictures, by no more than the time that passed.
+		if bad := unexplainedSteps(packets, 0.1, 0.5); len(bad) > 0 {
 			t.Errorf("%s: %d of %d steps are not one or two frames:\n%s", p, len(bad), len(packets), strings.Join(bad[:min(len(bad), 10)], "\n"))
 		}
 		span := 0.0
