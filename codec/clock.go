@@ -26,3 +26,12 @@ func Duration(ticks int64, rate int) time.Duration {
 	sec, rest := ticks/r, ticks%r
 	return time.Duration(sec)*time.Second + time.Duration(rest*int64(time.Second)/r)
 }
+
+// RTPTimestamp returns the 32-bit RTP timestamp of a time on a stream's time
+// line, for a session whose timestamps start at base. RTP time wraps every
+// 2^32 ticks (13.25 hours at 90 kHz), as every reader expects; the ticks are
+// counted in 64 bits first, so nothing but that wrap ever happens, however
+// long the stream has run.
+func RTPTimestamp(base uint32, d time.Duration, rate int) uint32 {
+	return base + uint32(Ticks(d, rate))
+}

@@ -80,8 +80,9 @@ type queuedAU struct {
 type ingestState struct {
 	sess     *session
 	rebase   bool
-	lastPTS  time.Duration
-	lastWall time.Time
+	lastPTS  time.Duration // the latest time on the camera's time line so far
+	prevPTS  time.Duration // the previous access unit's time, as the camera gave it (rebased)
+	lastWall time.Time     // when the previous access unit came
 	started  bool
 	dropping bool
 	ready    bool
@@ -92,6 +93,21 @@ type ingestState struct {
 }
 
 const noOffset = math.MinInt64
+
+// maxReorder bounds how far back in time a camera's picture may come after
+// a later one: B-frames do by design, by a few frames (H.264 allows 16,
+// about a second at 15 fps). Further back, the camera's clock was reset.
+const maxReorder = 2 * time.Second
+
+// timelineStart is where the time lines of cameras and grids start: zero, but tests that
+// check clocks a day or years into a stream start it there.
+var timelineStart time.Duration
+
+// sinceLast is the time since the previous access unit came, at least a
+// millisecond: the next time on the time line is never the same.
+func sinceLast(now, last time.Time) time.Duration {
+	return max(now.Sub(last), time.Millisecond)
+}
 
 // StartCamera publishes the camera's paths on srv and starts its goroutines.
 // The camera runs until Stop or until ctx ends.
@@ -328,29 +344,43 @@ func (c *Camera) ingestVideo(u stream.Unit) {
 		in.ready = true
 		c.setState(StateReady, nil)
 	}
-	// Rebase so that timestamps continue across sessions, with the real gap.
+	// Rebase so that timestamps continue across sessions, with the real
+	// gap: a session's first picture comes after the latest of the last
+	// session by the time that passed, never at its time.
 	if in.rebase {
-		off := -u.PTS
+		off := timelineStart - u.PTS
 		if in.started {
-			off = in.lastPTS + now.Sub(in.lastWall) - u.PTS
+			off = in.lastPTS + sinceLast(now, in.lastWall) - u.PTS
 		}
 		in.offset.Store(int64(off))
 		in.rebase, in.started = false, true
 	}
-	u.PTS += time.Duration(in.offset.Load())
+	pts := u.PTS + time.Duration(in.offset.Load())
+	if !in.lastWall.IsZero() && pts < in.lastPTS-maxReorder {
+		// The camera's clock went back further than any B-frame goes (it
+		// was reset): the time line goes on from where it was, and follows
+		// the camera's clock again from there.
+		off := in.lastPTS + sinceLast(now, in.lastWall) - u.PTS
+		in.offset.Store(int64(off))
+		pts = u.PTS + off
+	}
+	u.PTS = pts
 	if c.main != nil {
 		// The relay keeps the camera's own timing (B-frames go back in
 		// presentation order); only the decoder's copy is corrected below.
 		c.main.Write(u)
 	}
-	pts := u.PTS
-	if pts <= in.lastPTS && in.lastWall != (time.Time{}) {
-		// The camera's clock stands still or went back (some cameras send
-		// every picture with one timestamp): the time that really passed
-		// keeps the outputs' frame rates and the grid's tiles right.
-		pts = in.lastPTS + max(time.Millisecond, now.Sub(in.lastWall))
+	if pts == in.prevPTS && !in.lastWall.IsZero() {
+		// The camera's clock stands still (some cameras send every picture
+		// with one timestamp): the time that really passed keeps the
+		// outputs' frame rates and the grid's tiles right. A picture whose
+		// time is before the previous one's is not corrected: B-frames
+		// come after the later pictures they are shown before, and the
+		// decoder puts them back in order.
+		pts = in.lastPTS + sinceLast(now, in.lastWall)
 	}
-	in.lastPTS, in.lastWall = pts, now
+	in.prevPTS, in.lastWall = u.PTS, now
+	in.lastPTS = max(in.lastPTS, pts)
 
 	if !c.needsPixels() {
 		return

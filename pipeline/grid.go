@@ -116,7 +116,7 @@ func (g *Grid) run() {
 			}
 			live, err := g.draw(now)
 			if err == nil && played {
-				err = g.encode(now.Sub(start))
+				err = g.encode(timelineStart + now.Sub(start))
 			}
 			if err != nil && time.Since(lastLog) > 10*time.Second {
 				lastLog = time.Now()

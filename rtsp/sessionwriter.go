@@ -12,6 +12,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/camgate/camgate/codec"
+	"github.com/camgate/camgate/internal/clockhook"
 	"github.com/camgate/camgate/stream"
 )
 
@@ -61,6 +62,9 @@ func newSessionWriter(ss *gortsplib.ServerSession, p *servedPath) *sessionWriter
 			t.format = m.Formats[0]
 		}
 		t.seq, t.tsBase = uint16(rand.Uint32()), rand.Uint32()
+		if clockhook.RTPBase != nil {
+			t.tsBase = clockhook.RTPBase()
+		}
 	}
 	return w
 }
@@ -92,7 +96,7 @@ func (w *sessionWriter) write(u *stream.Unit) error {
 	if t.media == nil {
 		return nil
 	}
-	ts := t.tsBase + uint32(codec.Ticks(u.PTS, t.clock))
+	ts := codec.RTPTimestamp(t.tsBase, u.PTS, t.clock)
 	if pkts, ok := u.Native.([]*rtp.Packet); ok && fits(pkts) {
 		for _, p := range pkts {
 			if err := t.send(w.ss, p, ts); err != nil {

@@ -448,7 +448,7 @@ func (w *writer) writeVideo(u *stream.Unit) {
 	if err != nil {
 		return
 	}
-	ts := w.vBase + uint32(codec.Ticks(u.PTS, codec.VideoClockRate))
+	ts := codec.RTPTimestamp(w.vBase, u.PTS, codec.VideoClockRate)
 	for _, p := range pkts {
 		p.SequenceNumber = w.vSeq
 		p.Timestamp = ts
@@ -474,7 +474,7 @@ func naluType(c codec.Codec, n []byte) int {
 }
 
 func (w *writer) writeAudio(u *stream.Unit) {
-	ts := w.aBase + uint32(codec.Ticks(u.PTS, w.aClock))
+	ts := codec.RTPTimestamp(w.aBase, u.PTS, w.aClock)
 	send := func(payload []byte) {
 		w.pkt = rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: w.s.plan.audio.pt, SequenceNumber: w.aSeq, Timestamp: ts}, Payload: payload}
 		w.aSeq++

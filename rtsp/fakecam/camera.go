@@ -29,6 +29,12 @@ import (
 type Clip struct {
 	AccessUnits [][][]byte
 	HEVC        bool
+
+	// Order is each access unit's rank in presentation order, for a clip
+	// with B-frames, whose pictures are sent in another order than they are
+	// shown: each is stamped with the time it shows. Nil: the same order
+	// (no B-frames). LoadClip fills it in.
+	Order []int
 }
 
 // LoadClip reads a raw Annex-B H.264 (.h264) or H.265 (.hevc, .h265) file.
@@ -40,7 +46,23 @@ func LoadClip(path string) (Clip, error) {
 	if len(aus) == 0 || !codec.IsKeyframe(c, aus[0]) {
 		return Clip{}, fmt.Errorf("%s: not an Annex-B stream starting with a keyframe", path)
 	}
-	return Clip{AccessUnits: aus, HEVC: c == codec.H265}, nil
+	clip := Clip{AccessUnits: aus, HEVC: c == codec.H265}
+	if c == codec.H264 {
+		clip.Order = presentationOrder(aus)
+	}
+	return clip, nil
+}
+
+// reorderDelay is how many frames a clip with B-frames sends a picture
+// after it was taken, at most: a camera's encoder holds a picture until the
+// B-frames shown before it have been taken too, and stamps each picture with
+// the time it was taken.
+func (c Clip) reorderDelay() int {
+	d := 0
+	for i, rank := range c.Order {
+		d = max(d, rank-i)
+	}
+	return d
 }
 
 // Live is a picture source that makes its pictures while the camera plays
@@ -71,6 +93,12 @@ type Config struct {
 	FPS     int    // default 25
 	Audio   bool   // also send a G.711 µ-law track (a 1 kHz tone), as many cameras do
 	UDP     bool   // also offer the UDP transport, on a free even/odd port pair
+
+	// FirstTimestamp is the video's first RTP timestamp (audio's is the
+	// same instant at its own clock rate). Real cameras start anywhere; one
+	// just below 2^32 wraps at once, as a camera's clock does every 13.25
+	// hours at 90 kHz. Default 0.
+	FirstTimestamp uint32
 }
 
 // Camera is a running fake camera.
@@ -350,8 +378,9 @@ func (c *Camera) play() {
 	period := time.Second / time.Duration(c.cfg.FPS)
 	next := time.Now()
 	var frame, index int
+	loopStart, delay := 0, c.clip.reorderDelay() // the loop's first frame; the clip's
 	videoEnc := newPacketizer(c.clip.HEVC && c.live == nil)
-	var audioTS uint32
+	audioTS := uint32(uint64(c.cfg.FirstTimestamp) * 8000 / codec.VideoClockRate)
 	var videoSeq uint16
 	var frozenTS uint32
 	rng := rand.New(rand.NewPCG(rand.Uint64(), 1))
@@ -376,11 +405,23 @@ func (c *Camera) play() {
 		if c.clipNext != nil {
 			c.clip, c.clipNext, index, c.live = *c.clipNext, nil, 0, nil
 			videoEnc = newPacketizer(c.clip.HEVC)
+			delay = c.clip.reorderDelay()
 		}
 		st, video, audio, clip, live := c.stream, c.video, c.audio, c.clip, c.live
 		c.mu.Unlock()
 
-		ts := uint32(int64(frame) * codec.VideoClockRate / int64(c.cfg.FPS)) // exact for every frame, where a per-frame step would drift
+		// The picture's time: when it was taken, which with B-frames is not
+		// the order it is sent in. Exact for every frame, where a per-frame
+		// step would drift; 32-bit RTP time wraps, as a camera's does.
+		shown := frame
+		if live == nil && len(clip.Order) == len(clip.AccessUnits) {
+			i := index % len(clip.AccessUnits)
+			if i == 0 {
+				loopStart = frame
+			}
+			shown = loopStart + clip.Order[i] - delay
+		}
+		ts := c.cfg.FirstTimestamp + uint32(int64(shown)*codec.VideoClockRate/int64(c.cfg.FPS))
 		if c.frozenClock.Load() {
 			ts = frozenTS
 		} else {
