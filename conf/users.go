@@ -112,6 +112,16 @@ func buildReaders(fc *fileConfig, out *Conf) error {
 // more than it seems to: camgate logs each at start and `camgate check`
 // prints them. Each says what to do.
 func Warnings(c *Conf) []string {
+	return securityNotes(c, false)
+}
+
+// Notices are facts about who may watch that are safe but may surprise:
+// with no users, readers from other machines are refused.
+func Notices(c *Conf) []string {
+	return securityNotes(c, true)
+}
+
+func securityNotes(c *Conf, notices bool) []string {
 	var w []string
 	p := c.RTSP.Readers
 	anon := p.EffectiveAnonymous()
@@ -128,13 +138,16 @@ func Warnings(c *Conf) []string {
 			public = append(public, l.name+" "+l.addr)
 		}
 	}
+	if notices {
+		if len(p.Users) == 0 && anon != viewers.AnonymousRead && len(public) > 0 {
+			w = append(w, fmt.Sprintf("no users are configured: readers from other machines (at %v) are refused; "+
+				"add users (camgate hash-password makes a password hash), or say anonymous: read", public))
+		}
+		return w
+	}
 	if anon == viewers.AnonymousRead && len(public) > 0 {
 		w = append(w, fmt.Sprintf("anonymous: read lets anyone who reaches %v watch every stream without credentials; "+
 			"if that is not meant, remove it and add users", public))
-	}
-	if len(p.Users) == 0 && anon != viewers.AnonymousRead && len(public) > 0 {
-		w = append(w, fmt.Sprintf("no users are configured: readers from other machines (at %v) are refused; "+
-			"add users (camgate hash-password makes a password hash), or say anonymous: read", public))
 	}
 	methods := c.RTSP.EffectiveAuthMethods()
 	hasPassword := slices.ContainsFunc(p.Users, func(u viewers.User) bool { return u.Password.Set() })

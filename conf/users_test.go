@@ -89,18 +89,38 @@ func TestWarnings(t *testing.T) {
 		return strings.Join(Warnings(f), "\n")
 	}
 	for _, c := range []struct{ yaml, want, not string }{
-		{"", "no users are configured: readers from other machines", ""},
+		{"", "", ""},
 		{"anonymous: read", "anonymous: read lets anyone who reaches", "no users"},
 		{"rtsp: {user: u, password: p}", "sends the password in clear to :8554: set rtsp.auth_methods: [digest]", ""},
 		{"rtsp: {user: u, password: p, auth_methods: [digest]}", "", "Basic"},
 		{"rtsp: {user: u, password: p, listen: \"127.0.0.1:8554\"}", "", "Basic"},
 		{`users: [{name: a, password_hash: "` + testArgon + `", read: all}]`, "Digest cannot check hashed passwords", ""},
 		{"rtsp: {token: short}", "the token is 5 characters", ""},
-		{"rtsp: {listen: \"127.0.0.1:8554\"}\nwebrtc: {listen: \"127.0.0.1:8889\"}\nhls: {listen: off}", "", "no users"},
 	} {
 		got := warns(c.yaml)
 		if c.want != "" && !strings.Contains(got, c.want) || c.want == "" && c.not == "" && got != "" || c.not != "" && strings.Contains(got, c.not) {
 			t.Errorf("%q: warnings\n%s\nwant %q, not %q", c.yaml, got, c.want, c.not)
+		}
+	}
+}
+
+func TestNotices(t *testing.T) {
+	for _, c := range []struct {
+		yaml string
+		want bool
+	}{
+		{"", true},
+		{"anonymous: read", false},
+		{"rtsp: {user: u, password: p}", false},
+		{"rtsp: {listen: \"127.0.0.1:8554\"}\nwebrtc: {listen: \"127.0.0.1:8889\"}\nhls: {listen: off}", false},
+	} {
+		f, err := Parse([]byte(c.yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(Notices(f), "\n")
+		if strings.Contains(got, "no users are configured: readers from other machines") != c.want {
+			t.Errorf("%q: notices %q, want the no-users notice: %v", c.yaml, got, c.want)
 		}
 	}
 }

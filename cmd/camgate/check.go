@@ -52,6 +52,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	for _, w := range conf.Warnings(f) {
 		fmt.Fprintf(stderr, "camgate check: warning: %s\n", w)
 	}
+	for _, n := range conf.Notices(f) {
+		fmt.Fprintf(stderr, "camgate check: note: %s\n", n)
+	}
 	checkAPI(f, stderr)
 	if len(problems) > 0 {
 		fmt.Fprintf(stderr, "camgate check: %s\n", strings.Join(problems, "\ncamgate check: "))

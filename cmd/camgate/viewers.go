@@ -120,6 +120,9 @@ func guardReaders(file *conf.Conf, auth *viewers.Auth, log zerolog.Logger) {
 	for _, w := range conf.Warnings(file) {
 		log.Warn().Msg(w)
 	}
+	for _, n := range conf.Notices(file) {
+		log.Info().Msg(n)
+	}
 	auth.OnBlock(func(addr netip.Addr, block time.Duration) {
 		log.Warn().Str("client", addr.String()).Dur("block", block).Int("failures", auth.Policy().Throttle.WithDefaults().Failures).
 			Msg("too many failed logins: this address is refused for a while (login_throttle)")
