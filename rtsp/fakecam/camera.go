@@ -71,6 +71,12 @@ type Config struct {
 	FPS     int    // default 25
 	Audio   bool   // also send a G.711 µ-law track (a 1 kHz tone), as many cameras do
 	UDP     bool   // also offer the UDP transport, on a free even/odd port pair
+
+	// OnListen, if set, is called with the moment the camera's port started
+	// listening, each time it does: at Start and when a reboot ends. It is
+	// called after the camera answers requests, from the goroutine that
+	// brought it up, and must not block. Tests measure recovery from it.
+	OnListen func(at time.Time)
 }
 
 // Camera is a running fake camera.
@@ -88,6 +94,11 @@ type Camera struct {
 	clipNext *Clip
 	live     Live // nil: play clip
 	down     bool
+	listened time.Time // when the port last started listening
+
+	// rebooted tells play that the camera came back from a reboot: its
+	// encoder starts afresh, with a keyframe, as a real camera's does.
+	rebooted atomic.Bool
 
 	stalled, garbage, slow atomic.Bool
 	frozenClock            atomic.Bool
@@ -126,6 +137,7 @@ func Start(cfg Config) (*Camera, error) {
 		}
 		err := c.up()
 		if err == nil {
+			c.notifyListen()
 			break
 		}
 		// The UDP pair was free when checked, and may have been taken since:
@@ -162,6 +174,7 @@ func (c *Camera) up() error {
 			l, err := net.Listen(network, address)
 			if err == nil {
 				c.addr = l.Addr().String()
+				c.listened = time.Now()
 			}
 			return l, err
 		},
@@ -268,7 +281,9 @@ func (c *Camera) Reboot(d time.Duration) {
 		}
 		// The port may take a moment to be free again.
 		for i := 0; i < 50; i++ {
+			c.rebooted.Store(true)
 			if c.up() == nil {
+				c.notifyListen()
 				return
 			}
 			select {
@@ -278,6 +293,17 @@ func (c *Camera) Reboot(d time.Duration) {
 			}
 		}
 	}()
+}
+
+// notifyListen tells Config.OnListen when the port started listening.
+func (c *Camera) notifyListen() {
+	if c.cfg.OnListen == nil {
+		return
+	}
+	c.mu.Lock()
+	at := c.listened
+	c.mu.Unlock()
+	c.cfg.OnListen(at)
 }
 
 // Kick closes every session at once, without downtime: the client must
@@ -293,7 +319,10 @@ func (c *Camera) Kick() {
 // Stall keeps sessions open but stops sending RTP (the camera that hangs).
 func (c *Camera) Stall(on bool) { c.stalled.Store(on) }
 
-// Garbage replaces the video payloads with random bytes.
+// Garbage replaces the video payloads with random bytes. The handshake stays
+// correct (the SDP announces the clip's parameter sets): turned on before a
+// client connects, it is the camera that answers RTSP well and then sends
+// H.264 that does not decode.
 func (c *Camera) Garbage(on bool) { c.garbage.Store(on) }
 
 // Slow plays at half speed.
@@ -376,6 +405,9 @@ func (c *Camera) play() {
 		if c.clipNext != nil {
 			c.clip, c.clipNext, index, c.live = *c.clipNext, nil, 0, nil
 			videoEnc = newPacketizer(c.clip.HEVC)
+		}
+		if c.stream != nil && c.live == nil && c.rebooted.Swap(false) {
+			index = 0 // the first frame after a reboot: the clip's keyframe
 		}
 		st, video, audio, clip, live := c.stream, c.video, c.audio, c.clip, c.live
 		c.mu.Unlock()
