@@ -96,9 +96,12 @@ type Camera struct {
 	down     bool
 	listened time.Time // when the port last started listening
 
-	// rebooted tells play that the camera came back from a reboot: its
-	// encoder starts afresh, with a keyframe, as a real camera's does.
-	rebooted atomic.Bool
+	// After a reboot the encoder starts afresh, as a real camera's does: the
+	// first session played gets a keyframe first. rebooted is set by Reboot,
+	// restartFor by that session's PLAY; play restarts the pictures once the
+	// session is playing.
+	rebooted   atomic.Bool
+	restartFor atomic.Pointer[gortsplib.ServerSession]
 
 	stalled, garbage, slow atomic.Bool
 	frozenClock            atomic.Bool
@@ -258,7 +261,8 @@ func FreeUDPPorts() (rtpAddr, rtcpAddr string, err error) {
 }
 
 // Reboot drops every session and refuses connections for d, then comes back
-// on the same address, as a camera does when it restarts.
+// on the same address, as a camera does when it restarts. The first session
+// played after it gets a keyframe first: the camera's encoder started afresh.
 func (c *Camera) Reboot(d time.Duration) {
 	c.mu.Lock()
 	if c.down {
@@ -383,6 +387,7 @@ func (c *Camera) play() {
 	var audioTS uint32
 	var videoSeq uint16
 	var frozenTS uint32
+	var sawPlaying bool
 	rng := rand.New(rand.NewPCG(rand.Uint64(), 1))
 	tone := ulawTone()
 	for {
@@ -406,11 +411,22 @@ func (c *Camera) play() {
 			c.clip, c.clipNext, index, c.live = *c.clipNext, nil, 0, nil
 			videoEnc = newPacketizer(c.clip.HEVC)
 		}
-		if c.stream != nil && c.live == nil && c.rebooted.Swap(false) {
-			index = 0 // the first frame after a reboot: the clip's keyframe
-		}
 		st, video, audio, clip, live := c.stream, c.video, c.audio, c.clip, c.live
 		c.mu.Unlock()
+		// A frame after the one that saw the session playing: by then
+		// gortsplib delivers the stream's packets to it.
+		if s := c.restartFor.Load(); s != nil && s.State() == gortsplib.ServerSessionStatePlay {
+			if sawPlaying {
+				c.restartFor.Store(nil)
+				sawPlaying = false
+				index = 0 // the clip's first access unit is a keyframe
+				if k, ok := live.(keyframer); ok {
+					k.ForceKeyframe()
+				}
+			} else {
+				sawPlaying = true
+			}
+		}
 
 		ts := uint32(int64(frame) * codec.VideoClockRate / int64(c.cfg.FPS)) // exact for every frame, where a per-frame step would drift
 		if c.frozenClock.Load() {
@@ -524,6 +540,9 @@ func (h *handler) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Respons
 	return h.current(ctx.Path)
 }
 
-func (h *handler) OnPlay(*gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
+func (h *handler) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
+	if h.rebooted.Swap(false) {
+		h.restartFor.Store(ctx.Session)
+	}
 	return &base.Response{StatusCode: base.StatusOK}, nil
 }
