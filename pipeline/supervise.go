@@ -163,6 +163,9 @@ func (c *Camera) runSession(h *sourceHandler) (err error, ready bool) {
 	if c.ctx.Err() == nil && ctx.Err() != nil {
 		err = context.Cause(ctx)
 	}
+	if err == nil {
+		err = errors.New("session ended") // Run always says why; never leave the error empty
+	}
 	return err, ready
 }
 
