@@ -117,6 +117,7 @@ func buildCamera(name string, def, fc fileCamera, node *yaml.Node) (pipeline.Cam
 	add("backoff.min", err)
 	c.Backoff.Max, err = parseDuration(firstOf(fc.Backoff.Max, def.Backoff.Max))
 	add("backoff.max", err)
+	add("backoff", c.WithDefaults().Backoff.Validate())
 	c.QueueSize = firstInt(fc.QueueSize, def.QueueSize)
 	c.Decoder = pipeline.DecoderConfig{
 		Threads: firstInt(fc.Decoder.Threads, def.Decoder.Threads),

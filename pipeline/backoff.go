@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"time"
 )
@@ -12,15 +13,49 @@ type Backoff struct {
 	Min, Max time.Duration
 }
 
-// Delay returns the wait before attempt n (0 for the first retry).
+// The bounds Validate accepts. Below 10 ms a failing camera would be
+// hammered; above an hour a camera that is back would go unwatched for
+// longer than anyone would want (and durations near the int64 limit would
+// overflow).
+const (
+	backoffMinFloor = 10 * time.Millisecond
+	backoffMinCeil  = time.Minute
+	backoffMaxCeil  = time.Hour
+)
+
+// Validate reports a backoff whose durations are out of bounds.
+func (b Backoff) Validate() error {
+	if b.Min < backoffMinFloor || b.Min > backoffMinCeil {
+		return fmt.Errorf("backoff.min %v: must be between %v and %v", b.Min, backoffMinFloor, backoffMinCeil)
+	}
+	if b.Max < b.Min || b.Max > backoffMaxCeil {
+		return fmt.Errorf("backoff.max %v: must be between backoff.min (%v) and %v", b.Max, b.Min, backoffMaxCeil)
+	}
+	return nil
+}
+
+// Delay returns the wait before attempt n (0 for the first retry), within
+// [0, Max] whatever the values: doubling stops before it could overflow.
 func (b Backoff) Delay(n int) time.Duration {
-	d := b.Min
+	if b.Max <= 0 {
+		return 0
+	}
+	d := max(b.Min, 0)
 	for i := 0; i < n && d < b.Max; i++ {
+		if d > b.Max/2 {
+			d = b.Max
+			break
+		}
 		d *= 2
 	}
-	d += time.Duration(rand.Int64N(int64(d) + 1)) // jitter: [d, 2d]
-	if d > b.Max {
-		d = b.Max
+	if d >= b.Max {
+		return b.Max
 	}
-	return d
+	// d < Max ≤ MaxInt64, so d+1 does not overflow; the jitter takes d to
+	// [d, 2d], capped at Max without computing 2d.
+	jitter := time.Duration(rand.Int64N(int64(d) + 1))
+	if jitter >= b.Max-d {
+		return b.Max
+	}
+	return d + jitter
 }

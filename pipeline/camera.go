@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -46,6 +45,11 @@ type Camera struct {
 	reconnects uint64
 	readyAt    time.Time
 
+	// The session running now (nil between sessions), and how to end it
+	// with a cause: what lets the decoder make it ready, or fail it.
+	live       *session
+	endSession context.CancelCauseFunc
+
 	snaps *snapshotter // snapshots keep the decoder running while wanted
 
 	stateNow atomic.Int32                // state, for readers that must not lock
@@ -67,6 +71,16 @@ type session struct {
 	id     uint64
 	codec  codec.Codec
 	params [][]byte
+}
+
+// parses tells whether a keyframe's access unit and the session's parameter
+// sets make a picture a decoder could start from: a picture size read from
+// the SPS and a PPS (and for H.265 a VPS), from the SDP or in band.
+func (s *session) parses(au [][]byte) bool {
+	ps := codec.FromList(s.codec, s.params)
+	ps.Update(s.codec, au)
+	w, h := ps.PictureSize(s.codec)
+	return w > 0 && h > 0 && len(ps.PPS) > 0 && (s.codec != codec.H265 || len(ps.VPS) > 0)
 }
 
 // queuedAU is an access unit waiting for the decoder.
@@ -192,55 +206,13 @@ func (c *Camera) closeOutputs() {
 	c.outs = nil
 }
 
-// supervise runs sessions until the camera stops.
-func (c *Camera) supervise() {
-	defer c.wg.Done()
-	attempt := 0
-	h := (*sourceHandler)(c)
-	for {
-		c.mu.Lock()
-		c.readyAt = time.Time{}
-		c.mu.Unlock()
-		c.setState(StateConnecting, nil)
-
-		err := c.src.Run(c.ctx, h)
-		if c.ctx.Err() != nil {
-			return
-		}
-
-		c.mu.Lock()
-		readyFor := time.Duration(0)
-		if !c.readyAt.IsZero() {
-			readyFor = time.Since(c.readyAt)
-		}
-		c.reconnects++
-		c.mu.Unlock()
-
-		if readyFor >= stableAfter {
-			attempt = 0
-		}
-		state := StateFailed
-		if errors.Is(err, rtsp.ErrStalled) {
-			state = StateStalled
-		}
-		c.setState(state, err)
-		delay := c.cfg.Backoff.Delay(attempt)
-		attempt++
-		c.log.Warn().Err(err).Dur("retry_in", delay).Msg("session ended")
-		c.setState(StateBackoff, nil)
-		t := time.NewTimer(delay)
-		select {
-		case <-c.ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
-}
-
 func (c *Camera) setState(s State, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.setStateLocked(s, err)
+}
+
+func (c *Camera) setStateLocked(s State, err error) {
 	if c.state == StateStopped {
 		return
 	}
@@ -310,6 +282,9 @@ func (h *sourceHandler) OnSession(info rtsp.SessionInfo) error {
 		id = c.ingest.sess.id + 1
 	}
 	c.ingest.sess = &session{id: id, codec: info.Codec, params: info.ParameterSets.List()}
+	c.mu.Lock()
+	c.live = c.ingest.sess
+	c.mu.Unlock()
 	c.ingest.rebase = true
 	c.ingest.ready = false
 	c.ingest.dropping = false
@@ -340,9 +315,11 @@ func (h *sourceHandler) OnUnit(u stream.Unit) {
 func (c *Camera) ingestVideo(u stream.Unit) {
 	in := &c.ingest
 	now := time.Now()
-	if !in.ready {
+	// Ready means video: decoded pictures when anything needs them (the
+	// decoder then says so), else a keyframe whose parameter sets are known.
+	if !in.ready && u.Keyframe && !c.needsPixels() && in.sess.parses(u.Data) {
 		in.ready = true
-		c.setState(StateReady, nil)
+		c.markReady(in.sess)
 	}
 	// Rebase so that timestamps continue across sessions, with the real
 	// gap: a session's first picture comes after the latest of the last

@@ -97,9 +97,6 @@ const (
 	DefaultStallTimeout = 5 * time.Second
 	DefaultBackoffMin   = 500 * time.Millisecond
 	DefaultBackoffMax   = 30 * time.Second
-	// stableAfter is how long a session must stay ready for the backoff to
-	// start again from its minimum.
-	stableAfter = time.Minute
 )
 
 // WithDefaults fills unset fields.

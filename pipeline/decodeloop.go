@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/camgate/camgate/transcode"
@@ -14,6 +16,11 @@ type decodeLoop struct {
 	c    *Camera
 	dec  *transcode.Decoder // nil until the session's decoder opens
 	sess *session           // the session dec decodes
+
+	// pictured: dec gave a picture of sess. Until then, the session is not
+	// ready, and one whose access units libav rejects undecodableAfter times
+	// is ended: it is not video.
+	pictured bool
 
 	// The counters of the decoders of earlier sessions, so that the camera's
 	// stay cumulative across reconnects.
@@ -56,7 +63,27 @@ func (l *decodeLoop) decode(q *queuedAU) {
 	l.c.keyWaits.Store(l.skipBase + s.Skipped)
 	if err != nil {
 		l.warn("decoding", err)
+		if !l.pictured && s.Errors >= undecodableAfter {
+			l.c.endCurrentSession(l.sess, l.undecodable(err, s.AccessUnits))
+		}
 	}
+}
+
+// undecodableAfter is how many access units libav may reject in a session
+// before its first picture until the session is ended. The decoder only
+// tries keyframes until one decodes, so a camera whose stream is fine but
+// damaged at the start loses at most a keyframe or two (one in a GOP): ten
+// in a row without a picture is not bad luck. Random bytes reach it in
+// seconds (a few rejected "keyframes" a second at 25 fps), and a count,
+// unlike a time, does not fail a camera with a long GOP that sends nothing
+// to reject.
+const undecodableAfter = 10
+
+// undecodable is the session's last error when its stream does not decode.
+func (l *decodeLoop) undecodable(err error, aus uint64) error {
+	name := l.sess.codec.String()
+	msg := strings.TrimPrefix(err.Error(), "decoder: "+name+": ")
+	return fmt.Errorf("camera sends %s that does not decode: %s (%d access units, none decoded)", name, msg, aus)
 }
 
 // open starts a fresh decoder for a new session, which may bring another
@@ -64,13 +91,15 @@ func (l *decodeLoop) decode(q *queuedAU) {
 // keyframe.
 func (l *decodeLoop) open(sess *session) {
 	l.closeDecoder()
-	l.sess = sess
+	l.sess, l.pictured = sess, false
 	d, err := transcode.NewDecoder(transcode.DecoderConfig{
 		Codec: sess.codec, ParameterSets: sess.params,
 		Threads: l.c.cfg.Decoder.Threads, SkipLoopFilter: !l.c.cfg.Decoder.Deblock,
 	})
 	if err != nil {
-		l.c.log.Error().Err(err).Msg("decoder")
+		// The camera's parameter sets are not something libav can start
+		// from: this session will not show a picture.
+		l.c.endCurrentSession(sess, fmt.Errorf("camera's %s stream cannot be decoded: %w", sess.codec, err))
 		return
 	}
 	l.dec = d
@@ -80,6 +109,10 @@ func (l *decodeLoop) open(sess *session) {
 func (l *decodeLoop) hand(f *transcode.Frame) error {
 	c := l.c
 	c.decodedPics.Add(1)
+	if !l.pictured {
+		l.pictured = true
+		c.markReady(l.sess)
+	}
 	for _, o := range c.outs {
 		if err := o.push(f); err != nil {
 			l.warn("output", err)

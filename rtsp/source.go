@@ -23,7 +23,7 @@ import (
 type SessionInfo struct {
 	Codec         codec.Codec
 	ParameterSets codec.ParameterSets // from the SDP
-	Medias        string              // human summary, e.g. "H264/90000 + PCMU/8000"
+	Medias        string              // human summary, e.g. "H264/90000 + PCMU/8000"; escaped and capped
 
 	// Description is the session as the stream hub carries it: its tracks
 	// (the camera's, back channels left out), the camera's SDP as the native
@@ -131,8 +131,13 @@ func (s *Source) Stats() SourceStats {
 
 // Run connects, plays and delivers to h until the session fails, stalls or ctx
 // ends. It returns only after the connection and every goroutine it started
-// are gone. The error says what ended the session (ctx.Err() on cancellation).
+// are gone. The error says what ended the session (ctx.Err() on cancellation);
+// its text, which may quote the camera, is escaped and capped (CameraText).
 func (s *Source) Run(ctx context.Context, h SourceHandler) error {
+	return safeError(s.run(ctx, h))
+}
+
+func (s *Source) run(ctx context.Context, h SourceHandler) error {
 	c := s.newClient()
 	if err := c.Start(); err != nil {
 		return fmt.Errorf("connect: %w", err)
@@ -154,20 +159,43 @@ func (s *Source) Run(ctx context.Context, h SourceHandler) error {
 	return s.watchPlaying(ctx, c)
 }
 
-func (s *Source) newClient() *gortsplib.Client {
-	host := s.url.Host
+// hostPort is the camera's address, with the scheme's default port if the
+// URL has none: 554 for rtsp://, 322 for rtsps:// (gortsplib's and RFC
+// 7826's).
+func (s *Source) hostPort() string {
 	if s.url.Port() == "" {
-		host = net.JoinHostPort(s.url.Hostname(), "554")
+		if s.url.Scheme == "rtsps" {
+			return net.JoinHostPort(s.url.Hostname(), "322")
+		}
+		return net.JoinHostPort(s.url.Hostname(), "554")
 	}
+	return s.url.Host
+}
+
+// Probe tells whether the camera's port accepts a TCP connection within
+// timeout, and closes the connection at once: the cheap check that a camera
+// that was gone is back, which may run often where a full RTSP handshake
+// (and the camera's work to answer it) may not.
+func (s *Source) Probe(ctx context.Context, timeout time.Duration) bool {
+	d := net.Dialer{Timeout: timeout}
+	conn, err := d.DialContext(ctx, "tcp", s.hostPort())
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
+}
+
+func (s *Source) newClient() *gortsplib.Client {
 	timeout := s.cfg.ConnectTimeout
 	return &gortsplib.Client{
 		Scheme:        s.url.Scheme,
-		Host:          host,
+		Host:          s.hostPort(),
 		Protocol:      s.cfg.Transport.protocol(),
 		ReadTimeout:   s.cfg.ReadTimeout,
 		WriteTimeout:  s.cfg.ReadTimeout,
 		UserAgent:     "camgate",
-		DialContext:   dialCamera(host, s.url.User != nil, net.Dialer{Timeout: timeout}),
+		DialContext:   dialCamera(s.hostPort(), s.url.User != nil, net.Dialer{Timeout: timeout}),
 		OnPacketsLost: func(lost uint64) { s.packetsLost.Add(lost) },
 		OnDecodeError: func(error) { s.decodeErrors.Add(1) },
 	}

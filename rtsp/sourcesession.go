@@ -74,7 +74,8 @@ func newSourceSession(src *Source, desc *description.Session, h SourceHandler) (
 		}
 		d.Tracks = append(d.Tracks, t)
 	}
-	info := SessionInfo{Medias: strings.Join(names, " + ")}
+	// The names come from the camera's SDP: escaped and capped for logs.
+	info := SessionInfo{Medias: CameraText(strings.Join(names, " + "), MaxCameraText)}
 	if ss.video == nil {
 		return nil, info, fmt.Errorf("describe: no H.264 or H.265 video in the camera's stream (it offers %s)", info.Medias)
 	}

@@ -63,6 +63,10 @@ type camState struct {
 	active  *fault // the fault in progress or not yet recovered, if any
 	endAt   time.Time
 	gapOpen bool
+
+	listens    chan time.Time // from fakecam's OnListen
+	lastListen time.Time      // when its port last started listening
+	flapping   bool           // the flapping fault has it (flap.go)
 }
 
 type result struct {
@@ -80,8 +84,10 @@ type result struct {
 	wsessionsWarm int             // WebRTC sessions open at the warm and end samples
 	wsessionsEnd  int
 
-	badReader *badReader // the intruder, and the auth it met
-	auth      *viewers.Auth
+	badReader   *badReader // the intruder, and the auth it met
+	auth        *viewers.Auth
+	reboots     []time.Duration // every reboot's port open to the next sub picture
+	flapReboots int             // of which while flapping
 }
 
 // run starts the cameras, the gateway and a reader of every output, injects
@@ -183,7 +189,14 @@ func startCameras(cfg config, clips *[2]fakecam.Clip) ([]*camState, error) {
 	sub.Encoder.Preset, sub.Encoder.Bitrate = "ultrafast", 150_000
 	var cams []*camState
 	for i := 0; i < cfg.Cameras; i++ {
-		fake, err := fakecam.Start(fakecam.Config{Clip: clips[0], Path: fmt.Sprintf("cam%02d", i+1)})
+		listens := make(chan time.Time, 16)
+		onListen := func(at time.Time) {
+			select {
+			case listens <- at:
+			default:
+			}
+		}
+		fake, err := fakecam.Start(fakecam.Config{Clip: clips[0], Path: fmt.Sprintf("cam%02d", i+1), OnListen: onListen})
 		if err != nil {
 			closeCameras(cams)
 			return nil, err
@@ -192,7 +205,7 @@ func startCameras(cfg config, clips *[2]fakecam.Clip) ([]*camState, error) {
 			Name: fmt.Sprintf("cam%02d", i+1), URL: fake.URL(), StallTimeout: cfg.Stall,
 			Backoff: pipeline.Backoff{Min: 200 * time.Millisecond, Max: cfg.BackoffMax}, Sub: sub,
 		}
-		cams = append(cams, &camState{fake: fake, cfg: c, clips: clips})
+		cams = append(cams, &camState{fake: fake, cfg: c, clips: clips, listens: listens})
 	}
 	return cams, nil
 }
@@ -280,6 +293,8 @@ type soak struct {
 	nextProgress time.Time
 	warmDone     bool
 	coolFrom     time.Time // no new faults from here on
+	flap         *flap     // the flapping in progress (flap.go)
+	lastFlap     time.Time
 }
 
 // injectUntilDone runs the fault loop, every 50 ms, until the run is over
@@ -294,8 +309,10 @@ func (s *soak) injectUntilDone() {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for now := range tick.C {
+		s.noteListens()
 		s.endFaults(now)
 		s.checkRecoveries(now)
+		s.maybeFlap(now)
 		s.countGaps(now)
 		s.checkWebRTC(now)
 		s.maybeInject(now)
@@ -341,6 +358,9 @@ func (s *soak) checkRecoveries(now time.Time) {
 		}
 		if frames, _, _ := c.sub.stats(); frames > f.baseline {
 			f.recovery, f.recovered = now.Sub(f.end), true
+			if f.kind == faultReboot {
+				s.rebootRecovered(c, f)
+			}
 			if c.wsub != nil {
 				s.wpending = append(s.wpending, wpending{r: c.wsub, f: f})
 			}
@@ -359,7 +379,7 @@ func (s *soak) checkRecoveries(now time.Time) {
 // a second.
 func (s *soak) countGaps(now time.Time) {
 	for _, c := range s.cams {
-		if c.active != nil {
+		if c.active != nil || c.flapping {
 			continue
 		}
 		if _, last, _ := c.sub.stats(); now.Sub(last) > time.Second && !c.gapOpen {
@@ -486,7 +506,7 @@ func waitAll(cams []*camState, timeout time.Duration) error {
 
 func allRecovered(cams []*camState) bool {
 	for _, c := range cams {
-		if c.active != nil {
+		if c.active != nil || c.flapping {
 			return false
 		}
 	}
@@ -497,7 +517,7 @@ func allRecovered(cams []*camState) bool {
 func inject(rng *rand.Rand, cams []*camState, gw *pipeline.Gateway, full pipeline.Config, now time.Time, res *result) {
 	free := []int{}
 	for i, c := range cams {
-		if c.active == nil {
+		if c.active == nil && !c.flapping {
 			free = append(free, i)
 		}
 	}
@@ -580,6 +600,7 @@ func report(out io.Writer, cfg config, res *result) bool {
 		res.subFrames, res.gridFr, res.gaps, res.backwards)
 
 	reportWebRTC(out, res)
+	reportReboots(out, res)
 
 	fails := append([]string(nil), res.failures...)
 	if res.badReader != nil {

@@ -99,6 +99,11 @@ type Config struct {
 	// just below 2^32 wraps at once, as a camera's clock does every 13.25
 	// hours at 90 kHz. Default 0.
 	FirstTimestamp uint32
+	// OnListen, if set, is called with the moment the camera's port started
+	// listening, each time it does: at Start and when a reboot ends. It is
+	// called after the camera answers requests, from the goroutine that
+	// brought it up, and must not block. Tests measure recovery from it.
+	OnListen func(at time.Time)
 }
 
 // Camera is a running fake camera.
@@ -116,6 +121,14 @@ type Camera struct {
 	clipNext *Clip
 	live     Live // nil: play clip
 	down     bool
+	listened time.Time // when the port last started listening
+
+	// After a reboot the encoder starts afresh, as a real camera's does: the
+	// first session played gets a keyframe first. rebooted is set by Reboot,
+	// restartFor by that session's PLAY; play restarts the pictures once the
+	// session is playing.
+	rebooted   atomic.Bool
+	restartFor atomic.Pointer[gortsplib.ServerSession]
 
 	stalled, garbage, slow atomic.Bool
 	frozenClock            atomic.Bool
@@ -154,6 +167,7 @@ func Start(cfg Config) (*Camera, error) {
 		}
 		err := c.up()
 		if err == nil {
+			c.notifyListen()
 			break
 		}
 		// The UDP pair was free when checked, and may have been taken since:
@@ -190,6 +204,7 @@ func (c *Camera) up() error {
 			l, err := net.Listen(network, address)
 			if err == nil {
 				c.addr = l.Addr().String()
+				c.listened = time.Now()
 			}
 			return l, err
 		},
@@ -273,7 +288,8 @@ func FreeUDPPorts() (rtpAddr, rtcpAddr string, err error) {
 }
 
 // Reboot drops every session and refuses connections for d, then comes back
-// on the same address, as a camera does when it restarts.
+// on the same address, as a camera does when it restarts. The first session
+// played after it gets a keyframe first: the camera's encoder started afresh.
 func (c *Camera) Reboot(d time.Duration) {
 	c.mu.Lock()
 	if c.down {
@@ -296,7 +312,9 @@ func (c *Camera) Reboot(d time.Duration) {
 		}
 		// The port may take a moment to be free again.
 		for i := 0; i < 50; i++ {
+			c.rebooted.Store(true)
 			if c.up() == nil {
+				c.notifyListen()
 				return
 			}
 			select {
@@ -306,6 +324,17 @@ func (c *Camera) Reboot(d time.Duration) {
 			}
 		}
 	}()
+}
+
+// notifyListen tells Config.OnListen when the port started listening.
+func (c *Camera) notifyListen() {
+	if c.cfg.OnListen == nil {
+		return
+	}
+	c.mu.Lock()
+	at := c.listened
+	c.mu.Unlock()
+	c.cfg.OnListen(at)
 }
 
 // Kick closes every session at once, without downtime: the client must
@@ -321,7 +350,10 @@ func (c *Camera) Kick() {
 // Stall keeps sessions open but stops sending RTP (the camera that hangs).
 func (c *Camera) Stall(on bool) { c.stalled.Store(on) }
 
-// Garbage replaces the video payloads with random bytes.
+// Garbage replaces the video payloads with random bytes. The handshake stays
+// correct (the SDP announces the clip's parameter sets): turned on before a
+// client connects, it is the camera that answers RTSP well and then sends
+// H.264 that does not decode.
 func (c *Camera) Garbage(on bool) { c.garbage.Store(on) }
 
 // Slow plays at half speed.
@@ -383,6 +415,7 @@ func (c *Camera) play() {
 	audioTS := uint32(uint64(c.cfg.FirstTimestamp) * 8000 / codec.VideoClockRate)
 	var videoSeq uint16
 	var frozenTS uint32
+	var sawPlaying bool
 	rng := rand.New(rand.NewPCG(rand.Uint64(), 1))
 	tone := ulawTone()
 	for {
@@ -409,6 +442,20 @@ func (c *Camera) play() {
 		}
 		st, video, audio, clip, live := c.stream, c.video, c.audio, c.clip, c.live
 		c.mu.Unlock()
+		// A frame after the one that saw the session playing: by then
+		// gortsplib delivers the stream's packets to it.
+		if s := c.restartFor.Load(); s != nil && s.State() == gortsplib.ServerSessionStatePlay {
+			if sawPlaying {
+				c.restartFor.Store(nil)
+				sawPlaying = false
+				index = 0 // the clip's first access unit is a keyframe
+				if k, ok := live.(keyframer); ok {
+					k.ForceKeyframe()
+				}
+			} else {
+				sawPlaying = true
+			}
+		}
 
 		// The picture's time: when it was taken, which with B-frames is not
 		// the order it is sent in. Exact for every frame, where a per-frame
@@ -533,6 +580,9 @@ func (h *handler) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Respons
 	return h.current(ctx.Path)
 }
 
-func (h *handler) OnPlay(*gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
+func (h *handler) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
+	if h.rebooted.Swap(false) {
+		h.restartFor.Store(ctx.Session)
+	}
 	return &base.Response{StatusCode: base.StatusOK}, nil
 }
