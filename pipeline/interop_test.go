@@ -119,6 +119,7 @@ func tailLines(s string, n int) string {
 // TCP and over UDP, and has GStreamer's rtspsrc and Debian's ffprobe read
 // what camgate serves; then the GStreamer camera goes away and comes back.
 func TestGStreamerInterop(t *testing.T) {
+	t.Parallel() // mostly waiting on a reader: it overlaps the other long tests
 	cam := startGstCamera(t, "")
 	port := cam.port
 	g, err := startGatewayUDP(t, Config{

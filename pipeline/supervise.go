@@ -19,7 +19,8 @@ import (
 //
 //   - A session that delivered video resets everything: the camera worked,
 //     its next failure is a new story. The next session starts at once, but
-//     no sooner than sessionSpacing after the previous one started, so a
+//     no sooner than sessionSpacing (or twice backoff.min, if less) after
+//     the previous one started, so a
 //     camera that comes back and dies again within seconds, over and over,
 //     is retried at that steady pace rather than at an ever longer one.
 //   - The port does not accept connections (refused, unreachable, no
@@ -76,7 +77,11 @@ func (p *retryPolicy) next(o outcome, started, now time.Time) retryPlan {
 	switch o {
 	case outcomeReady:
 		p.away, p.refused = 0, 0
-		return retryPlan{wait: max(0, sessionSpacing-now.Sub(started)), why: "reconnecting"}
+		// The pace follows backoff.min (0.5 s by default: one session a
+		// second), so an operator who wants faster or gentler retries of a
+		// flapping camera sets that one value.
+		spacing := min(sessionSpacing, 2*p.backoff.Min)
+		return retryPlan{wait: max(0, spacing-now.Sub(started)), why: "reconnecting"}
 	case outcomeAway:
 		p.refused = 0
 		d := p.backoff.Delay(p.away)

@@ -58,3 +58,19 @@ func TestRetryPolicy(t *testing.T) {
 		}
 	}
 }
+
+// A small backoff.min quickens the pace of a flapping camera's sessions
+// (twice backoff.min), and a large one never slows it beyond sessionSpacing.
+func TestSessionSpacingFollowsBackoffMin(t *testing.T) {
+	now := time.Now()
+	for _, c := range []struct{ min, want time.Duration }{
+		{10 * time.Millisecond, 20 * time.Millisecond},
+		{200 * time.Millisecond, 400 * time.Millisecond},
+		{5 * time.Second, sessionSpacing},
+	} {
+		p := retryPolicy{backoff: Backoff{Min: c.min, Max: time.Minute}}
+		if plan := p.next(outcomeReady, now, now); plan.wait != c.want {
+			t.Errorf("backoff.min %v: a session that just started is followed after %v, want %v", c.min, plan.wait, c.want)
+		}
+	}
+}

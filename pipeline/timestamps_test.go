@@ -183,6 +183,7 @@ func timestampWarnings(lines []string) []string {
 // each outage (a recording shows the outage as a gap) and never repeat or go
 // backwards: Debian's ffmpeg prints no DTS warning.
 func TestSubTimestampsAcrossReboots(t *testing.T) {
+	t.Parallel() // mostly waiting on a reader: it overlaps the other long tests
 	cam := startFake(t, loadClip(t, "reschange.h264"), false)
 	g := startGateway(t, CameraConfig{Name: "c", URL: cam.URL(), Sub: DefaultSub,
 		Backoff: Backoff{Min: 100 * time.Millisecond, Max: 200 * time.Millisecond}})
@@ -273,6 +274,7 @@ func bframeClip(t *testing.T, seconds int) fakecam.Clip {
 // its passthrough main carries the camera's own timing, which a reader
 // decodes without a warning either.
 func TestBFrameCameraTimestamps(t *testing.T) {
+	t.Parallel() // mostly waiting on a reader: it overlaps the other long tests
 	cam, err := fakecam.Start(fakecam.Config{Clip: bframeClip(t, 4), FPS: 30})
 	if err != nil {
 		t.Fatal(err)

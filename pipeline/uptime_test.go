@@ -25,6 +25,7 @@ const overflowAt = time.Duration(math.MaxInt64 / codec.VideoClockRate)
 // timestamps one frame apart, never repeating, and apart by more than two
 // frames only when pictures were lost and as much time passed.
 func TestClocksAcrossDayTwoAndRTPWraps(t *testing.T) {
+	t.Parallel() // mostly waiting on a reader: it overlaps the other long tests
 	timelineStart = overflowAt - 12*time.Second
 	clockhook.RTPBase = func() uint32 { return uint32(-codec.Ticks(overflowAt+4*time.Second, codec.VideoClockRate)) }
 	t.Cleanup(func() { timelineStart, clockhook.RTPBase = 0, nil })
