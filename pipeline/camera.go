@@ -140,9 +140,9 @@ func StartCamera(ctx context.Context, cfg CameraConfig, hub *stream.Hub, log zer
 
 	c.ctx, c.cancel = context.WithCancel(ctx)
 	c.wg.Add(3)
-	go c.supervise()
-	go c.decode()
-	go c.sampleMeters()
+	go c.guard("supervise", c.supervise) // guard: restart.go
+	go c.guard("decode", c.decode)
+	go c.guard("meters", c.sampleMeters)
 	c.log.Info().Str("url", src.URL()).Str("transport", cfg.Transport.String()).Msg("camera started")
 	return c, nil
 }
