@@ -157,3 +157,15 @@ func TestAPIConcurrentChangesApplyInOrder(t *testing.T) {
 	}
 	fx.waitReady("cam2")
 }
+
+// TestPanicsMetric: the panics of each camera and grid are counted in the
+// metrics (pipeline's tests inject the panics).
+func TestPanicsMetric(t *testing.T) {
+	fx := newFixture(t)
+	m, _ := scrape(t, fx)
+	for _, k := range []string{"camgate_camera_panics_total,camera=cam0", "camgate_camera_panics_total,camera=cam2"} {
+		if v, ok := m[k]; !ok || v != 0 {
+			t.Errorf("%s: %v %v, want 0", k, v, ok)
+		}
+	}
+}

@@ -307,6 +307,7 @@ func (h *sourceHandler) OnSession(info rtsp.SessionInfo) error {
 
 func (h *sourceHandler) OnUnit(u stream.Unit) {
 	c := (*Camera)(h)
+	defer c.recoverCallback("ingest") // on the source's goroutines: guard does not cover them
 	if u.Kind == stream.Video {
 		c.ingestVideo(u)
 		return

@@ -26,10 +26,9 @@ import (
 
 // Restart delays: after a panic, 1 s doubling with each panic of the same
 // camera or grid up to maxRestartDelay; after a failed start, startRetry.
-const (
-	maxRestartDelay = 30 * time.Second
-	startRetry      = 30 * time.Second
-)
+const maxRestartDelay = 30 * time.Second
+
+var startRetry = 30 * time.Second // a variable for tests
 
 // restart is a camera or grid the gateway is to start again. Exactly one of
 // cam and grid is set: the object that failed, so that a restart of a camera
@@ -47,8 +46,9 @@ type restartQueue chan<- restart
 type restartKey struct{}
 
 // testHookGoroutine, when set (by tests only), runs at the start of every
-// guarded goroutine: a test makes it panic to check the recovery.
-var testHookGoroutine atomic.Pointer[func(kind, name, goroutine string)]
+// guarded goroutine, with the camera's or grid's context: a test makes it
+// panic to check the recovery.
+var testHookGoroutine atomic.Pointer[func(ctx context.Context, kind, name, goroutine string)]
 
 // ask queues a restart without ever blocking the failing goroutine.
 func askRestart(ctx context.Context, r restart) bool {
@@ -66,32 +66,59 @@ func askRestart(ctx context.Context, r restart) bool {
 
 // guard runs one of the camera's goroutines, recovering a panic.
 func (c *Camera) guard(goroutine string, fn func()) {
+	started := false
 	defer func() {
 		v := recover()
 		if v == nil {
 			return
 		}
-		stack := debug.Stack()
-		c.cancel() // the camera's other goroutines end
-		err := fmt.Errorf("internal error in the %s goroutine: %v (the camera restarts; please report this with the log)", goroutine, v)
-		c.setState(StateFailed, err)
-		c.log.Error().Str("goroutine", goroutine).Str("panic", fmt.Sprint(v)).Str("stack", string(stack)).Msg("camera panicked: restarting it")
-		if !askRestart(c.ctx, restart{cam: c}) {
-			c.log.Error().Msg("camera panicked and cannot be restarted: it stays failed")
+		if !started {
+			c.wg.Done() // fn's own deferred Done never ran
 		}
+		c.crashed(goroutine, v)
 	}()
 	if h := testHookGoroutine.Load(); h != nil {
-		(*h)("camera", c.cfg.Name, goroutine)
+		(*h)(c.ctx, "camera", c.cfg.Name, goroutine)
 	}
+	started = true
 	fn()
+}
+
+// recoverCallback recovers a panic in a callback the camera's source calls
+// from its own goroutines (OnUnit): deferred, it costs a few nanoseconds
+// and no allocation.
+func (c *Camera) recoverCallback(where string) {
+	if v := recover(); v != nil {
+		c.crashed(where, v)
+	}
+}
+
+// crashed stops what is left of the camera after a panic and asks for a
+// restart; the first panic of a camera is logged, with its stack.
+func (c *Camera) crashed(where string, v any) {
+	if c.ctx.Err() != nil {
+		return // stopping already: a callback panicking again, or a stop
+	}
+	stack := debug.Stack()
+	c.cancel() // the camera's other goroutines end
+	err := fmt.Errorf("internal error in %s: %v (the camera restarts; please report this with the log)", where, v)
+	c.setState(StateFailed, err)
+	c.log.Error().Str("goroutine", where).Str("panic", fmt.Sprint(v)).Str("stack", string(stack)).Msg("camera panicked: restarting it")
+	if !askRestart(c.ctx, restart{cam: c}) {
+		c.log.Error().Msg("camera panicked and cannot be restarted: it stays failed")
+	}
 }
 
 // guard runs the grid's compositor, recovering a panic.
 func (g *Grid) guard(fn func()) {
+	started := false
 	defer func() {
 		v := recover()
 		if v == nil {
 			return
+		}
+		if !started {
+			g.wg.Done() // fn's own deferred Done never ran
 		}
 		stack := debug.Stack()
 		g.cancel()
@@ -102,8 +129,9 @@ func (g *Grid) guard(fn func()) {
 		}
 	}()
 	if h := testHookGoroutine.Load(); h != nil {
-		(*h)("grid", g.cfg.Name, "compose")
+		(*h)(g.ctx, "grid", g.cfg.Name, "compose")
 	}
+	started = true
 	fn()
 }
 
