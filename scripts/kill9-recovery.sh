@@ -37,6 +37,9 @@ if [ "$N" -gt 0 ]; then
 	cam_port=$(freeport)
 	"$work/fakecam" -listen "127.0.0.1:$cam_port" -n "$N" -size 640x360 -audio=false >"$work/fakecam.log" 2>&1 &
 	pids+=($!)
+	for i in $(seq 0 $((N - 1))); do # the cameras listen before camgate starts
+		for _ in $(seq 1 600); do (exec 3<>"/dev/tcp/127.0.0.1/$((cam_port + i))") 2>/dev/null && break; sleep 0.1; done
+	done
 	{
 		echo "rtsp: {udp_rtp: off}"
 		echo "cameras:"
@@ -67,14 +70,20 @@ start() {
 
 # plays URL: ffmpeg decodes one picture of it.
 plays() {
-	timeout 10 ffmpeg -nostdin -v error -rtsp_transport tcp -i "rtsp://127.0.0.1:$rtsp_port/$1" -frames:v 1 -f null - >/dev/null 2>&1
+	timeout 10 ffmpeg -nostdin -v error -rtsp_transport tcp -analyzeduration 1000000 -probesize 500000 -i "rtsp://127.0.0.1:$rtsp_port/$1" -frames:v 1 -f null - >/dev/null 2>&1
 }
 
 # all_play waits until every path plays (each polled in parallel), bounded.
+# Readers start once the RTSP port accepts connections: a storm of ffmpeg
+# processes would slow the start it measures.
 all_play() {
 	local deadline=$((SECONDS + 120)) jobs=()
+	until (exec 3<>"/dev/tcp/127.0.0.1/$rtsp_port") 2>/dev/null; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.05
+	done
 	for p in "${paths[@]}"; do
-		( until plays "$p"; do [ $SECONDS -lt $deadline ] || exit 1; sleep 0.1; done ) &
+		( until plays "$p"; do [ $SECONDS -lt $deadline ] || exit 1; sleep 0.25; done ) &
 		jobs+=($!)
 	done
 	local ok=0
