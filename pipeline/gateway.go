@@ -101,6 +101,9 @@ func (g *Gateway) AddCamera(cfg CameraConfig) error {
 	if _, dup := g.cams[cfg.Name]; dup {
 		return fmt.Errorf("camera %s: already exists", cfg.Name)
 	}
+	if err := cfg.WithDefaults().Validate(); err != nil {
+		return fmt.Errorf("camera %s: %w", cfg.Name, err) // not worth a retry
+	}
 	c, err := StartCamera(g.ctx, cfg, g.hub, g.log)
 	if err != nil {
 		if c = failedCamera(g.ctx, cfg, err, g.log); c == nil {
@@ -139,6 +142,9 @@ func (g *Gateway) AddGrid(cfg GridConfig) error {
 	}
 	if _, dup := g.grids[cfg.Name]; dup {
 		return fmt.Errorf("grid %s: already exists", cfg.Name)
+	}
+	if err := cfg.WithDefaults().Validate(); err != nil {
+		return fmt.Errorf("grid %s: %w", cfg.Name, err) // not worth a retry
 	}
 	gr, err := startGrid(g.ctx, cfg, g.hub, g.log)
 	if err != nil {
