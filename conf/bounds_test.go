@@ -65,3 +65,37 @@ func TestPathCollisionRefused(t *testing.T) {
 		t.Errorf("camera grid with a grid named wall: %v", err)
 	}
 }
+
+// TestAPIBodySavedInTheFilesStyle: a JSON body is written as YAML a person
+// would write: no quoted keys, block style, and strings that would read as
+// something else still quoted.
+func TestAPIBodySavedInTheFilesStyle(t *testing.T) {
+	doc, err := NewDocument("cameras:\n  a:\n    url: rtsp://h/a\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := doc.Edit(func(e *Editor) error {
+		return e.Set("cameras", "b", []byte(`{"url": "rtsp://h/b", "sub": {"size": "320x180", "fps": 5}, "main": "passthrough", "backoff": {"min": "1s"}}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := doc.Bytes()
+	text := string(b)
+	if strings.Contains(text, `"url"`) || strings.Contains(text, "{") || !strings.Contains(text, "    sub:\n      size: 320x180\n") {
+		t.Errorf("saved as:\n%s", text)
+	}
+	if len(f.Cameras) != 2 || f.Cameras[1].Sub.FPS != 5 || f.Cameras[1].Backoff.Min.String() != "1s" {
+		t.Errorf("parsed back: %+v", f.Cameras)
+	}
+	// A string that reads as a boolean stays a string.
+	if _, err := doc.Edit(func(e *Editor) error {
+		return e.Set("cameras", "c", []byte(`{"url": "rtsp://h/c", "sub": "off"}`))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = doc.Bytes()
+	if f, err := Parse(b); err != nil || f.Cameras[2].Sub.Enabled {
+		t.Errorf("sub off did not survive: %v\n%s", err, b)
+	}
+}

@@ -100,7 +100,7 @@ func (e *Editor) Set(section, name string, settings []byte) error {
 	if n.Kind != yaml.MappingNode {
 		return errors.New("body: expected an object of settings")
 	}
-	n.Style = 0 // block style in the file, whatever the body's
+	plainStyle(&n) // block style and plain keys in the file, whatever the body's (JSON)
 	sec := e.d.section(section, true)
 	for i := 0; i+1 < len(sec.Content); i += 2 {
 		if sec.Content[i].Value == name {
@@ -141,4 +141,14 @@ func (e *Editor) Has(section, name string) bool {
 		}
 	}
 	return false
+}
+
+// plainStyle clears the style of n and its children: a JSON body's quoted
+// keys and flow mappings are written as the rest of the file is. The
+// encoder still quotes a string that would read as something else.
+func plainStyle(n *yaml.Node) {
+	n.Style = 0
+	for _, c := range n.Content {
+		plainStyle(c)
+	}
 }
