@@ -14,7 +14,7 @@ import (
 
 // putEntry creates (POST, name in the body) or replaces (PUT, name in the
 // path) a camera or grid: the change is checked as part of the whole
-// configuration, applied live, and saved.
+// configuration, applied live, and saved, in one step (conf.Document.Change).
 func (s *Server) putEntry(section string, create bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -40,7 +40,7 @@ func (s *Server) putEntry(section string, create bool) http.HandlerFunc {
 		}
 		delete(fields, "name")
 		exists := false
-		f, err := s.doc.Edit(func(e *conf.Editor) error {
+		err = s.change(func(e *conf.Editor) error {
 			exists = e.Has(section, name)
 			if create && exists {
 				return errConflict
@@ -56,7 +56,7 @@ func (s *Server) putEntry(section string, create bool) http.HandlerFunc {
 			settings, _ := json.Marshal(fields)
 			return e.Set(section, name, settings)
 		})
-		if s.finishEdit(w, f, err, section, name) {
+		if s.finishEdit(w, err, section, name) {
 			status := http.StatusOK
 			if create {
 				status = http.StatusCreated
@@ -69,13 +69,13 @@ func (s *Server) putEntry(section string, create bool) http.HandlerFunc {
 func (s *Server) deleteEntry(section string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
-		f, err := s.doc.Edit(func(e *conf.Editor) error {
+		err := s.change(func(e *conf.Editor) error {
 			if !e.Delete(section, name) {
 				return errNotFound
 			}
 			return nil
 		})
-		if s.finishEdit(w, f, err, section, name) {
+		if s.finishEdit(w, err, section, name) {
 			w.WriteHeader(http.StatusNoContent)
 		}
 	}
@@ -86,28 +86,45 @@ var (
 	errConflict = errors.New("exists")
 )
 
-// finishEdit applies and saves an edited configuration, or writes the error.
-func (s *Server) finishEdit(w http.ResponseWriter, f *conf.Conf, err error, section, name string) bool {
+// change edits, applies and saves the configuration, all or nothing: see
+// conf.Document.Change. A change that touches the RTSP server's settings
+// (a hand edit merged with it) applies at the next start.
+func (s *Server) change(edit func(e *conf.Editor) error) error {
+	_, err := s.doc.Change(edit, func(f *conf.Conf) error {
+		_, err := s.gw.ApplyAll(f.Config)
+		return err
+	})
+	return err
+}
+
+// finishEdit writes the error of a change, if any, and reports whether there
+// was none. Statuses: 404 and 409 for the entry itself; 409 when the file
+// was edited by hand in a way the change cannot be merged with; 422 when the
+// change is valid but could not be applied (a camera or grid could not
+// start: sending it again would fail again, and it is not a fault of
+// camgate's as a 500 would say); 500 when it could not be saved.
+func (s *Server) finishEdit(w http.ResponseWriter, err error, section, name string) bool {
 	what := strings.TrimSuffix(section, "s")
+	msg := func() string { return rtsp.RedactText(err.Error()) }
 	switch {
+	case err == nil:
+		return true
 	case errors.Is(err, errNotFound):
 		writeError(w, http.StatusNotFound, "no %s named %q", what, name)
-		return false
 	case errors.Is(err, errConflict):
 		writeError(w, http.StatusConflict, "%s %q exists already: use PUT /v1/%s/%s to change it", what, name, section, name)
-		return false
-	case err != nil:
-		writeError(w, http.StatusBadRequest, "%s", rtsp.RedactText(err.Error()))
-		return false
+	case errors.Is(err, conf.ErrFileChanged):
+		writeError(w, http.StatusConflict, "%s", msg())
+	case errors.Is(err, conf.ErrNotApplied):
+		s.log.Warn().Str(what, name).Str("error", msg()).Msg("change refused: it could not be applied")
+		writeError(w, http.StatusUnprocessableEntity, "%s", msg())
+	case errors.Is(err, conf.ErrNotSaved):
+		s.log.Error().Str(what, name).Str("error", msg()).Msg("change undone: it could not be saved")
+		writeError(w, http.StatusInternalServerError, "%s", msg())
+	default:
+		writeError(w, http.StatusBadRequest, "%s", msg())
 	}
-	if _, err := s.gw.Apply(f.Config); err != nil {
-		s.log.Warn().Err(err).Msg("apply")
-	}
-	if err := s.doc.Save(); err != nil {
-		writeError(w, http.StatusInternalServerError, "applied, but not saved: %v", err)
-		return false
-	}
-	return true
+	return false
 }
 
 func (s *Server) respondEntry(w http.ResponseWriter, r *http.Request, status int, section, name string) {

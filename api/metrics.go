@@ -14,7 +14,7 @@ type collector struct {
 	bytesIn, framesIn, decoded, decodeErrs, drops, reconnects, lost *prometheus.Desc
 	bitrateIn, fpsIn, lastFrame, state                              *prometheus.Desc
 	outBytes, outFrames, outReaders, outFPS, outBitrate, outDrops   *prometheus.Desc
-	gridLive                                                        *prometheus.Desc
+	gridLive, camPanics, gridPanics                                 *prometheus.Desc
 	authFailures, authThrottled, authBlocks                         *prometheus.Desc
 }
 
@@ -44,6 +44,8 @@ func newCollector(gw *pipeline.Gateway) *collector {
 		outBitrate: d("output_bitrate_bits", "Bitrate sent to a stream's readers over the last 10 s, bit/s.", out),
 		outDrops:   d("output_reader_drops_total", "Units a stream's slow readers lost; each such reader skips to the next keyframe.", out),
 		gridLive:   d("grid_live_tiles", "Tiles of a grid showing a live picture.", []string{"grid"}),
+		camPanics:  d("camera_panics_total", "Panics recovered in a camera's goroutines; each restarted the camera.", cam),
+		gridPanics: d("grid_panics_total", "Panics recovered in a grid's compositor; each restarted the grid.", []string{"grid"}),
 	}
 	// The readers' logins, every protocol (one throttle guards them all).
 	c.authFailures = d("auth_failures_total", "Readers' logins refused for wrong credentials (RTSP, WebRTC, HLS).", nil)
@@ -54,7 +56,7 @@ func newCollector(gw *pipeline.Gateway) *collector {
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.bytesIn, c.framesIn, c.decoded, c.decodeErrs, c.drops, c.reconnects, c.lost,
-		c.bitrateIn, c.fpsIn, c.lastFrame, c.state, c.outBytes, c.outFrames, c.outReaders, c.outFPS, c.outBitrate, c.outDrops, c.gridLive,
+		c.bitrateIn, c.fpsIn, c.lastFrame, c.state, c.outBytes, c.outFrames, c.outReaders, c.outFPS, c.outBitrate, c.outDrops, c.gridLive, c.camPanics, c.gridPanics,
 		c.authFailures, c.authThrottled, c.authBlocks} {
 		ch <- d
 	}
@@ -77,9 +79,11 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.outBitrate, o.Bitrate10s, o.Path)
 		counter(c.outDrops, o.Drops, o.Path)
 	}
+	camPanics, gridPanics := c.gw.Panics()
 	for _, cam := range c.gw.Cameras() {
 		s := cam.Stats()
 		n := s.Name
+		counter(c.camPanics, camPanics[n], n)
 		counter(c.bytesIn, s.BytesIn, n)
 		counter(c.framesIn, s.FramesIn, n)
 		counter(c.decoded, s.Decoded, n)
@@ -114,6 +118,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		s := g.Stats()
 		output(s.Output)
 		gauge(c.gridLive, float64(s.LiveTiles), s.Name)
+		counter(c.gridPanics, gridPanics[s.Name], s.Name)
 	}
 	a := c.gw.Server().Auth().Stats()
 	counter(c.authFailures, a.Failures)

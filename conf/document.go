@@ -2,6 +2,7 @@ package conf
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,10 +14,21 @@ import (
 // Document is the configuration file as a YAML document, for changes made
 // through the API: it edits the document's tree, so the comments and the
 // order of everything it does not touch are kept, and writes it atomically.
+//
+// Changes (Change) and reloads (Reload) run one at a time, each from reading
+// the file to applying and saving it (change.go): no reload can come between
+// an API change and its save, no two changes apply out of order, and a hand
+// edit of the file is never overwritten.
 type Document struct {
-	mu   sync.Mutex
-	path string // "" for a configuration that lives in memory only (the demo)
+	tx   sync.Mutex // one Change or Reload at a time, held across apply and save
+	mu   sync.Mutex // root
+	path string     // "" for a configuration that lives in memory only (the demo)
 	root yaml.Node
+
+	// known is the hash of the file's content the document holds: as read,
+	// or as camgate saved it. A file with another content was changed by
+	// someone else. seen is the hash of the content last read, valid or not.
+	known, seen [sha256.Size]byte
 }
 
 // LoadDocument reads path.
@@ -32,6 +44,8 @@ func LoadDocument(path string) (*Document, error) {
 	if err := yaml.Unmarshal(b, &d.root); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	d.known = sha256.Sum256(b)
+	d.seen = d.known
 	if d.root.Kind == 0 {
 		return d, d.setEmpty()
 	}
@@ -40,33 +54,6 @@ func LoadDocument(path string) (*Document, error) {
 
 func (d *Document) setEmpty() error {
 	return yaml.Unmarshal([]byte("cameras: {}\n"), &d.root)
-}
-
-// Reload reads the file again, for a configuration changed on disk (SIGHUP).
-// The document changes only if the file holds a valid configuration.
-func (d *Document) Reload() (*Conf, error) {
-	if d.path == "" {
-		return d.Parse()
-	}
-	b, err := os.ReadFile(d.path)
-	if err != nil {
-		return nil, err
-	}
-	f, err := Parse(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", d.path, err)
-	}
-	var n yaml.Node
-	if err := yaml.Unmarshal(b, &n); err != nil {
-		return nil, err
-	}
-	d.mu.Lock()
-	d.root = n
-	if d.root.Kind == 0 {
-		d.setEmpty()
-	}
-	d.mu.Unlock()
-	return f, nil
 }
 
 // NewDocument makes an in-memory document from YAML text, for a
@@ -112,12 +99,27 @@ func (d *Document) Parse() (*Conf, error) {
 // same folder, synced, then renamed over the old one. A crash leaves either
 // the old file or the new one, never half of one.
 func (d *Document) Save() error {
+	d.tx.Lock()
+	defer d.tx.Unlock()
+	return d.save()
+}
+
+// save is Save with tx held.
+func (d *Document) save() error {
 	if d.path == "" {
 		return nil
 	}
 	b, err := d.Bytes()
 	if err != nil {
 		return err
+	}
+	return d.write(b)
+}
+
+// write replaces the file's content with b, atomically; tx held.
+func (d *Document) write(b []byte) error {
+	if d.path == "" {
+		return nil
 	}
 	dir := filepath.Dir(d.path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(d.path)+".*")
@@ -147,6 +149,10 @@ func (d *Document) Save() error {
 	if err := os.Rename(tmp.Name(), d.path); err != nil {
 		return fmt.Errorf("save configuration: %w", err)
 	}
+	// The file now holds what camgate wrote: its watcher will not take it
+	// for a hand edit.
+	d.known = sha256.Sum256(b)
+	d.seen = d.known
 	if dirf, err := os.Open(dir); err == nil {
 		dirf.Sync()
 		dirf.Close()

@@ -33,15 +33,22 @@ func (d *Document) section(key string, create bool) *yaml.Node {
 
 // Edit applies fn to a copy of the document, then checks that the result is
 // a valid configuration; only then does the document change. It returns the
-// new configuration.
+// new configuration. (Change also applies and saves it.)
 func (d *Document) Edit(fn func(e *Editor) error) (*Conf, error) {
+	d.tx.Lock()
+	defer d.tx.Unlock()
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.editLocked(&Editor{d: d}, fn)
+}
+
+// editLocked is Edit with d.mu held.
+func (d *Document) editLocked(e *Editor, fn func(e *Editor) error) (*Conf, error) {
 	old, err := d.bytesLocked()
 	if err != nil {
 		return nil, err
 	}
-	if err := fn(&Editor{d: d}); err != nil {
+	if err := fn(e); err != nil {
 		d.restore(old)
 		return nil, err
 	}
@@ -65,12 +72,24 @@ func (d *Document) restore(b []byte) {
 	}
 }
 
-// Editor changes entries of the document inside Document.Edit.
-type Editor struct{ d *Document }
+// Editor changes entries of the document inside Document.Edit and
+// Document.Change.
+type Editor struct {
+	d       *Document
+	touched []entry // the entries Set, Delete and Has looked at
+}
+
+// entry names a camera or grid of the document.
+type entry struct{ section, name string }
+
+func (e *Editor) touch(section, name string) {
+	e.touched = append(e.touched, entry{section, name})
+}
 
 // Set makes section[name] the given settings (YAML or JSON), replacing
 // whatever was there, or adding it at the end.
 func (e *Editor) Set(section, name string, settings []byte) error {
+	e.touch(section, name)
 	var n yaml.Node
 	if err := yaml.Unmarshal(settings, &n); err != nil {
 		return fmt.Errorf("body: %w", err)
@@ -81,7 +100,7 @@ func (e *Editor) Set(section, name string, settings []byte) error {
 	if n.Kind != yaml.MappingNode {
 		return errors.New("body: expected an object of settings")
 	}
-	n.Style = 0 // block style in the file, whatever the body's
+	plainStyle(&n) // block style and plain keys in the file, whatever the body's (JSON)
 	sec := e.d.section(section, true)
 	for i := 0; i+1 < len(sec.Content); i += 2 {
 		if sec.Content[i].Value == name {
@@ -95,6 +114,7 @@ func (e *Editor) Set(section, name string, settings []byte) error {
 
 // Delete removes section[name]; it reports whether it was there.
 func (e *Editor) Delete(section, name string) bool {
+	e.touch(section, name)
 	sec := e.d.section(section, false)
 	if sec == nil {
 		return false
@@ -110,6 +130,7 @@ func (e *Editor) Delete(section, name string) bool {
 
 // Has reports whether section[name] exists.
 func (e *Editor) Has(section, name string) bool {
+	e.touch(section, name)
 	sec := e.d.section(section, false)
 	if sec == nil {
 		return false
@@ -120,4 +141,14 @@ func (e *Editor) Has(section, name string) bool {
 		}
 	}
 	return false
+}
+
+// plainStyle clears the style of n and its children: a JSON body's quoted
+// keys and flow mappings are written as the rest of the file is. The
+// encoder still quotes a string that would read as something else.
+func plainStyle(n *yaml.Node) {
+	n.Style = 0
+	for _, c := range n.Content {
+		plainStyle(c)
+	}
 }

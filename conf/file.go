@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
 )
 
@@ -104,6 +105,9 @@ func Parse(b []byte) (*Conf, error) {
 	errs = append(errs, buildTLS(&fc, out)...)
 	errs = append(errs, buildCameras(&fc, out)...)
 	errs = append(errs, buildGrids(&fc, out)...)
+	if len(errs) == 0 {
+		errs = append(errs, pipeline.CheckPaths(out.Config))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/camgate/camgate/pipeline"
 )
 
 // ParseSize reads "640x360".
@@ -33,8 +35,11 @@ func ParseBitrate(s string) (int, error) {
 		mult, t = 1e6, t[:len(t)-1]
 	}
 	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v <= 0 {
+	if err != nil || !(v > 0) {
 		return 0, fmt.Errorf("%q: expected a bitrate such as 512k or 2M", s)
+	}
+	if v*mult > pipeline.MaxBitrate {
+		return 0, fmt.Errorf("%q: at most 1000M", s)
 	}
 	return int(v * mult), nil
 }

@@ -16,17 +16,61 @@ type Change struct {
 
 func (c Change) String() string { return c.Kind + " " + c.Name + " " + c.Action }
 
+// ErrNeedsRestart marks a change Apply cannot make while running (the RTSP
+// server's settings): everything else was applied.
+var ErrNeedsRestart = errors.New("they take effect at the next start")
+
 // Apply brings the gateway to cfg by touching only what differs: cameras and
 // grids that were added, removed or changed. A camera whose configuration is
-// the same keeps its connection, decoder, readers and counters. The RTSP
-// server's settings cannot change while running; a difference there is
-// reported as an error after everything else was applied.
+// the same keeps its connection, decoder, readers and counters. A camera or
+// grid that cannot start is kept in the failed state (see StartGateway) and
+// named in the error. The RTSP server's settings cannot change while
+// running; a difference there is reported as an error wrapping
+// ErrNeedsRestart, after everything else was applied.
 func (g *Gateway) Apply(cfg Config) ([]Change, error) {
 	if err := validateConfig(cfg); err != nil {
 		return nil, err
 	}
 	g.applyMu.Lock()
 	defer g.applyMu.Unlock()
+	changes, err := g.apply(cfg)
+	if !reflect.DeepEqual(cfg.RTSP.WithDefaults(), g.rtspCfg.WithDefaults()) {
+		err = errors.Join(err, fmt.Errorf("rtsp: the server's settings changed; %w", ErrNeedsRestart))
+	}
+	return changes, err
+}
+
+// ApplyAll applies cfg as Apply does, but all or nothing: if a camera or
+// grid cannot start, the gateway goes back to the configuration it ran
+// before, and the error says what failed. The API uses it, so that a change
+// it answers with an error is neither running nor saved. A difference in the
+// RTSP server's settings is not a failure here: it is logged, for the next
+// start.
+func (g *Gateway) ApplyAll(cfg Config) ([]Change, error) {
+	if err := validateConfig(cfg); err != nil {
+		return nil, err
+	}
+	g.applyMu.Lock()
+	defer g.applyMu.Unlock()
+	prev := g.cfg
+	changes, err := g.apply(cfg)
+	if err != nil {
+		g.log.Warn().Err(err).Msg("configuration change failed: going back to the previous one")
+		if _, rerr := g.apply(prev); rerr != nil {
+			g.log.Error().Err(rerr).Msg("going back to the previous configuration")
+		}
+		return nil, err
+	}
+	if !reflect.DeepEqual(cfg.RTSP.WithDefaults(), g.rtspCfg.WithDefaults()) {
+		g.log.Warn().Msg("rtsp: the server's settings changed; they take effect at the next start")
+	}
+	return changes, nil
+}
+
+// apply does Apply's work, applyMu held; the error names the cameras and
+// grids that could not start.
+func (g *Gateway) apply(cfg Config) ([]Change, error) {
+	g.cfg = cfg
 
 	g.mu.Lock()
 	curCams := map[string]CameraConfig{}
@@ -37,7 +81,6 @@ func (g *Gateway) Apply(cfg Config) ([]Change, error) {
 	for name, e := range g.grids {
 		curGrids[name] = e.grid.Config()
 	}
-	rtspCfg := g.rtspCfg
 	g.mu.Unlock()
 
 	wantCams := map[string]CameraConfig{}
@@ -107,9 +150,6 @@ func (g *Gateway) Apply(cfg Config) ([]Change, error) {
 			changes = append(changes, Change{"grid", name, "removed"})
 		}
 	}
-	if !reflect.DeepEqual(cfg.RTSP.WithDefaults(), rtspCfg.WithDefaults()) {
-		errs = append(errs, errors.New("rtsp: the server's settings changed; they take effect at the next start"))
-	}
 	for _, c := range changes {
 		g.log.Info().Str("change", c.String()).Msg("configuration applied")
 	}
@@ -160,6 +200,37 @@ func validateConfig(cfg Config) error {
 				errs = append(errs, fmt.Errorf("grid %s: camera %s does not exist", gc.Name, name))
 			}
 		}
+	}
+	if err := CheckPaths(cfg); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// CheckPaths refuses two streams at one path. Camera names and grid names
+// are separate, but their streams share one namespace: a camera named grid
+// publishes grid/main and grid/sub, the paths of grids named main and sub.
+// Disabled cameras count: enabling one must not break a grid.
+func CheckPaths(cfg Config) error {
+	owner := map[string]string{}
+	var errs []error
+	claim := func(path, who string) {
+		if other, dup := owner[path]; dup && other != who { // a name defined twice is said elsewhere
+			errs = append(errs, fmt.Errorf("%s: its stream %s is also %s's: rename one of them", who, path, other))
+			return
+		}
+		owner[path] = who
+	}
+	for _, c := range cfg.Cameras {
+		claim(c.Name+"/main", "camera "+c.Name)
+		claim(c.Name+"/sub", "camera "+c.Name)
+	}
+	for _, name := range cfg.Disabled {
+		claim(name+"/main", "camera "+name)
+		claim(name+"/sub", "camera "+name)
+	}
+	for _, gc := range cfg.Grids {
+		claim("grid/"+gc.Name, "grid "+gc.Name)
 	}
 	return errors.Join(errs...)
 }

@@ -170,9 +170,9 @@ func StartCamera(ctx context.Context, cfg CameraConfig, hub *stream.Hub, log zer
 
 	c.ctx, c.cancel = context.WithCancel(ctx)
 	c.wg.Add(3)
-	go c.supervise()
-	go c.decode()
-	go c.sampleMeters()
+	go c.guard("supervise", c.supervise) // guard: restart.go
+	go c.guard("decode", c.decode)
+	go c.guard("meters", c.sampleMeters)
 	c.log.Info().Str("url", src.URL()).Str("transport", cfg.Transport.String()).Msg("camera started")
 	return c, nil
 }
@@ -298,6 +298,7 @@ func (h *sourceHandler) OnSession(info rtsp.SessionInfo) error {
 
 func (h *sourceHandler) OnUnit(u stream.Unit) {
 	c := (*Camera)(h)
+	defer c.recoverCallback("ingest") // on the source's goroutines: guard does not cover them
 	if u.Kind == stream.Video {
 		c.ingestVideo(u)
 		return

@@ -49,6 +49,17 @@ func (o OutputConfig) Validate() error {
 	if o.FPS <= 0 || o.FPS > 60 {
 		return fmt.Errorf("fps %d: must be between 1 and 60", o.FPS)
 	}
+	for _, v := range []struct {
+		name string
+		val  int
+	}{{"bitrate", o.Encoder.Bitrate}, {"maxrate", o.Encoder.MaxRate}, {"bufsize", o.Encoder.BufSize}} {
+		if v.val > MaxBitrate {
+			return fmt.Errorf("%s %d: at most %d (1G)", v.name, v.val, MaxBitrate)
+		}
+	}
+	if o.Encoder.GOP < 0 || o.Encoder.GOP > MaxGOP {
+		return fmt.Errorf("gop %d: must be between 1 and %d frames (0: 2 s of frames)", o.Encoder.GOP, MaxGOP)
+	}
 	return o.encoderConfig().Validate()
 }
 
@@ -97,6 +108,19 @@ const (
 	DefaultStallTimeout = 5 * time.Second
 	DefaultBackoffMin   = 500 * time.Millisecond
 	DefaultBackoffMax   = 30 * time.Second
+	// DefaultQueueSize is the number of access units waiting for the
+	// decoder: 1 s at 25 fps.
+	DefaultQueueSize = 25
+	// MaxQueueSize bounds queue_size: 40 s at 25 fps, far beyond any use,
+	// and a memory bound (each entry holds an access unit).
+	MaxQueueSize = 1000
+	// MaxTimeout bounds the connect, read and stall timeouts.
+	MaxTimeout = time.Hour
+	// MaxBitrate bounds an output's bitrate, maxrate and bufsize (bit/s,
+	// bits): x264 and libav keep some of them in a 32-bit int.
+	MaxBitrate = 1_000_000_000
+	// MaxGOP bounds an output's GOP, in frames.
+	MaxGOP = 1000
 )
 
 // WithDefaults fills unset fields.
@@ -113,8 +137,8 @@ func (c CameraConfig) WithDefaults() CameraConfig {
 	if c.Backoff.Max < c.Backoff.Min {
 		c.Backoff.Max = c.Backoff.Min
 	}
-	if c.QueueSize <= 0 {
-		c.QueueSize = 25
+	if c.QueueSize == 0 {
+		c.QueueSize = DefaultQueueSize
 	}
 	return c
 }
@@ -151,8 +175,16 @@ func (c CameraConfig) Validate() error {
 			errs = append(errs, fmt.Errorf("main: %w", err))
 		}
 	}
-	if c.StallTimeout < 0 || c.ConnectTimeout < 0 || c.ReadTimeout < 0 {
-		errs = append(errs, errors.New("timeouts must not be negative"))
+	for _, t := range []struct {
+		name string
+		val  time.Duration
+	}{{"stall_timeout", c.StallTimeout}, {"connect_timeout", c.ConnectTimeout}, {"read_timeout", c.ReadTimeout}} {
+		if t.val < 0 || t.val > MaxTimeout {
+			errs = append(errs, fmt.Errorf("%s %v: must be between 0 and %v", t.name, t.val, MaxTimeout))
+		}
+	}
+	if c.QueueSize < 1 || c.QueueSize > MaxQueueSize {
+		errs = append(errs, fmt.Errorf("queue_size %d: must be between 1 and %d (default %d)", c.QueueSize, MaxQueueSize, DefaultQueueSize))
 	}
 	if c.Decoder.Threads < 0 || c.Decoder.Threads > 16 {
 		errs = append(errs, fmt.Errorf("decoder threads %d: must be between 0 and 16", c.Decoder.Threads))

@@ -35,12 +35,15 @@ type Gateway struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	wg      sync.WaitGroup // the memory trimmer
-	applyMu sync.Mutex     // one Apply at a time
+	wg      sync.WaitGroup // the memory trimmer, the restarter and its restarts
+	applyMu sync.Mutex     // one Apply (or restart) at a time
 	mu      sync.Mutex
 	cams    map[string]*Camera
 	grids   map[string]*gridEntry
 	rtspCfg rtsp.ServerConfig
+	cfg     Config // the configuration last applied, for ApplyAll's rollback
+
+	camPanics, gridPanics map[string]uint64
 }
 
 // gridEntry is a running grid and the sink each of its slots has in a camera.
@@ -49,8 +52,12 @@ type gridEntry struct {
 	sinks []*tileSink // per slot; nil while the slot's camera does not exist
 }
 
-// StartGateway starts the server and every camera. If any camera cannot
-// start, nothing is left running and the error names every problem.
+// StartGateway starts the server and every camera and grid. An invalid
+// configuration, or a server that cannot listen, is an error; a camera or
+// grid that cannot start is not: it runs in the failed state with its error
+// and is tried again later, so that a configuration that was valid when it
+// was saved never stops camgate from starting (which a service manager's
+// Restart=always would turn into a crash loop).
 func StartGateway(cfg Config, log zerolog.Logger) (*Gateway, error) {
 	if err := validateConfig(cfg); err != nil {
 		return nil, err
@@ -60,22 +67,19 @@ func StartGateway(cfg Config, log zerolog.Logger) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{hub: hub, srv: srv, log: log, cams: map[string]*Camera{}, grids: map[string]*gridEntry{}, rtspCfg: cfg.RTSP}
-	g.ctx, g.cancel = context.WithCancel(context.Background())
+	g := &Gateway{hub: hub, srv: srv, log: log, cams: map[string]*Camera{}, grids: map[string]*gridEntry{}, rtspCfg: cfg.RTSP, cfg: cfg,
+		camPanics: map[string]uint64{}, gridPanics: map[string]uint64{}}
+	restarts := make(chan restart, 256)
+	g.ctx, g.cancel = context.WithCancel(context.WithValue(context.Background(), restartKey{}, restartQueue(restarts)))
+	g.wg.Add(2)
+	go g.trimMemory()
+	go g.restarter(restarts)
 	for _, c := range cfg.Cameras {
-		if err := g.AddCamera(c); err != nil {
-			g.Close()
-			return nil, err
-		}
+		g.AddCamera(c) // a failure is logged, and the camera shows it
 	}
 	for _, gc := range cfg.Grids {
-		if err := g.AddGrid(gc); err != nil {
-			g.Close()
-			return nil, err
-		}
+		g.AddGrid(gc)
 	}
-	g.wg.Add(1)
-	go g.trimMemory()
 	log.Info().Str("rtsp", srv.Addr().String()).Int("cameras", len(cfg.Cameras)).Int("grids", len(cfg.Grids)).Msg("gateway started")
 	return g, nil
 }
@@ -86,7 +90,8 @@ func (g *Gateway) Server() *rtsp.Server { return g.srv }
 // Hub returns the stream hub: every published path, for any reader protocol.
 func (g *Gateway) Hub() *stream.Hub { return g.hub }
 
-// AddCamera starts a camera.
+// AddCamera starts a camera. If it cannot start, it is kept in the failed
+// state with the error, tried again later, and the error is returned.
 func (g *Gateway) AddCamera(cfg CameraConfig) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -96,9 +101,15 @@ func (g *Gateway) AddCamera(cfg CameraConfig) error {
 	if _, dup := g.cams[cfg.Name]; dup {
 		return fmt.Errorf("camera %s: already exists", cfg.Name)
 	}
+	if err := cfg.WithDefaults().Validate(); err != nil {
+		return fmt.Errorf("camera %s: %w", cfg.Name, err) // not worth a retry
+	}
 	c, err := StartCamera(g.ctx, cfg, g.hub, g.log)
 	if err != nil {
-		return err
+		if c = failedCamera(g.ctx, cfg, err, g.log); c == nil {
+			return err
+		}
+		askRestart(g.ctx, restart{cam: c, delay: startRetry})
 	}
 	g.cams[cfg.Name] = c
 	for _, e := range g.grids {
@@ -108,7 +119,7 @@ func (g *Gateway) AddCamera(cfg CameraConfig) error {
 			}
 		}
 	}
-	return nil
+	return err
 }
 
 // attachTile makes camera c feed slot s of grid gr.
@@ -121,7 +132,8 @@ func attachTile(gr *Grid, s *tileSlot, c *Camera) *tileSink {
 }
 
 // AddGrid starts a grid. Cameras it names that do not exist (yet) show as
-// placeholders until they are added.
+// placeholders until they are added. If the grid cannot start, it is kept
+// with the error, tried again later, and the error is returned.
 func (g *Gateway) AddGrid(cfg GridConfig) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -131,9 +143,13 @@ func (g *Gateway) AddGrid(cfg GridConfig) error {
 	if _, dup := g.grids[cfg.Name]; dup {
 		return fmt.Errorf("grid %s: already exists", cfg.Name)
 	}
+	if err := cfg.WithDefaults().Validate(); err != nil {
+		return fmt.Errorf("grid %s: %w", cfg.Name, err) // not worth a retry
+	}
 	gr, err := startGrid(g.ctx, cfg, g.hub, g.log)
 	if err != nil {
-		return err
+		gr = failedGrid(g.ctx, cfg, err, g.log)
+		askRestart(g.ctx, restart{grid: gr, delay: startRetry})
 	}
 	e := &gridEntry{grid: gr, sinks: make([]*tileSink, len(gr.slots))}
 	for i, s := range gr.slots {
@@ -142,7 +158,7 @@ func (g *Gateway) AddGrid(cfg GridConfig) error {
 		}
 	}
 	g.grids[cfg.Name] = e
-	return nil
+	return err
 }
 
 // RemoveGrid stops a grid and unpublishes its stream.

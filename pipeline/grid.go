@@ -32,6 +32,7 @@ type Grid struct {
 	watched   atomic.Bool  // someone plays or snapshots the grid: cameras feed it only then
 	snaps     *snapshotter // snapshots keep the tiles fed while wanted
 	liveTiles atomic.Int64
+	failure   atomic.Pointer[string] // why the grid does not run (restart.go)
 }
 
 // startGrid publishes the grid and starts its compositor. Cameras are
@@ -65,7 +66,7 @@ func startGrid(ctx context.Context, cfg GridConfig, hub *stream.Hub, log zerolog
 	}
 	g.ctx, g.cancel = context.WithCancel(ctx)
 	g.wg.Add(1)
-	go g.run()
+	go g.guard(g.run)
 	g.log.Info().Int("cameras", len(cfg.Cameras)).Str("layout", fmt.Sprintf("%dx%d", cfg.Cols, cfg.Rows)).
 		Str("size", fmt.Sprintf("%dx%d", cfg.Output.Width, cfg.Output.Height)).Msg("grid started")
 	return g, nil
@@ -159,6 +160,7 @@ type GridStats struct {
 	Fit       Fit         `json:"fit"`
 	LiveTiles int         `json:"live_tiles"`
 	Output    OutputStats `json:"output"`
+	LastError string      `json:"last_error,omitempty"` // why the grid does not run
 }
 
 // Stats returns a snapshot of the grid's counters.
@@ -174,11 +176,15 @@ func (g *Grid) Stats() GridStats {
 			}
 		}
 	}
-	return GridStats{
+	st := GridStats{
 		Name: g.cfg.Name, Cameras: g.cfg.Cameras, Layout: fmt.Sprintf("%dx%d", g.cfg.Cols, g.cfg.Rows), Fit: g.cfg.Fit,
-		LiveTiles: live,
-		Output:    g.out.stats(),
+		LiveTiles: live, LastError: g.LastError(),
+		Output: OutputStats{Name: "grid", Path: "grid/" + g.cfg.Name, LastFrameMs: -1},
 	}
+	if g.out != nil { // nil for a grid that could not start
+		st.Output = g.out.stats()
+	}
+	return st
 }
 
 // sinkFor makes the tile sink a camera feeds for slot s.

@@ -216,23 +216,21 @@ func serveUntilStopped(doc *conf.Document, gw *pipeline.Gateway, log zerolog.Log
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	// The file is also watched: an edit applies within 2 s, without a signal.
-	// (Polling its size and time survives editors that replace the file.)
+	// Its content is compared, not its time: camgate's own saves, and a
+	// content already refused, are not reloaded (conf.Document.Reload).
 	watch := time.NewTicker(2 * time.Second)
 	defer watch.Stop()
-	stamp := fileStamp(doc.Path())
+	r := reloader{doc: doc, gw: gw, log: log}
 	for {
 		select {
 		case sig := <-sigs:
 			if sig != syscall.SIGHUP {
 				return
 			}
-			reload(doc, gw, log)
-			stamp = fileStamp(doc.Path())
+			r.reload(true)
 		case <-watch.C:
-			if st := fileStamp(doc.Path()); st != stamp {
-				stamp = st
-				log.Info().Str("file", doc.Path()).Msg("configuration file changed")
-				reload(doc, gw, log)
+			if doc.Path() != "" {
+				r.reload(false)
 			}
 		}
 	}
@@ -273,37 +271,51 @@ func udpFree(addrs ...string) bool {
 	return true
 }
 
-// fileStamp identifies a version of a file by its size and modification time.
-func fileStamp(path string) string {
-	if path == "" {
-		return ""
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return ""
-	}
-	return fmt.Sprint(st.Size(), st.ModTime().UnixNano())
+// reloader applies the configuration file again when it changes.
+type reloader struct {
+	doc     *conf.Document
+	gw      *pipeline.Gateway
+	log     zerolog.Logger
+	readErr string // the last error reading the file, said once
 }
 
-// reload applies the configuration file again: only what changed is touched.
-func reload(doc *conf.Document, gw *pipeline.Gateway, log zerolog.Logger) {
-	if doc.Path() == "" {
-		log.Warn().Msg("reload: the demo has no configuration file")
+// reload applies the configuration file again if it changed (or, with
+// force, in any case): only what changed is touched. A reload never runs
+// between an API change and its save (conf.Document.Reload).
+func (r *reloader) reload(force bool) {
+	if r.doc.Path() == "" {
+		r.log.Warn().Msg("reload: the demo has no configuration file")
 		return
 	}
-	f, err := doc.Reload()
-	if err != nil {
-		log.Error().Err(err).Msg("reload: configuration not applied; the running one stays")
+	var changes []pipeline.Change
+	applied := false
+	changed, err := r.doc.Reload(force, func(f *conf.Conf) error {
+		var err error
+		applied = true
+		changes, err = r.gw.Apply(f.Config)
+		return err
+	})
+	switch {
+	case !changed && err != nil:
+		if err.Error() != r.readErr {
+			r.log.Error().Err(err).Msg("reload: cannot read the configuration file; the running configuration stays")
+		}
+		r.readErr = err.Error()
+		return
+	case !changed:
+		r.readErr = ""
+		return
+	case !applied:
+		r.log.Error().Err(err).Msg("reload: configuration not applied; the running one stays")
 		return
 	}
-	changes, err := gw.Apply(f.Config)
 	var names []string
 	for _, c := range changes {
 		names = append(names, c.String())
 	}
-	ev := log.Info()
+	ev := r.log.Info()
 	if err != nil {
-		ev = log.Warn().Err(err)
+		ev = r.log.Warn().Err(err)
 	}
-	ev.Str("changes", strings.Join(names, ", ")).Msg("reload: configuration applied")
+	ev.Str("file", r.doc.Path()).Str("changes", strings.Join(names, ", ")).Msg("reload: configuration applied")
 }

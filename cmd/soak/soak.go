@@ -88,6 +88,7 @@ type result struct {
 	auth        *viewers.Auth
 	reboots     []time.Duration // every reboot's port open to the next sub picture
 	flapReboots int             // of which while flapping
+	edits       string          // the edits fault's summary
 }
 
 // run starts the cameras, the gateway and a reader of every output, injects
@@ -112,6 +113,11 @@ func run(cfg config, out io.Writer) (*result, error) {
 		return nil, err
 	}
 	defer gw.Close()
+	edits, err := startEditor(cfg.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("edits: %w", err)
+	}
+	defer edits.close()
 	readers, gridReader, err := startReaders(cams, gw)
 	defer closeReaders(readers)
 	if err != nil {
@@ -135,7 +141,7 @@ func run(cfg config, out io.Writer) (*result, error) {
 	if err := waitWReaders(res.wreaders, nil, webrtcSettle); err != nil {
 		return nil, err
 	}
-	s := &soak{cfg: cfg, out: out, rng: rng, cams: cams, gw: gw, full: full, gridReader: gridReader, res: res, wrtc: wrtc}
+	s := &soak{cfg: cfg, out: out, rng: rng, cams: cams, gw: gw, full: full, gridReader: gridReader, res: res, wrtc: wrtc, edits: edits}
 	if cfg.CSV != "" {
 		csv, err := createCSV(cfg.CSV)
 		if err != nil {
@@ -150,6 +156,8 @@ func run(cfg config, out io.Writer) (*result, error) {
 	bad.close()
 	res.badReader = bad
 	res.auth = gw.Server().Auth()
+	res.failures = append(res.failures, edits.finish()...)
+	res.edits = edits.summary()
 
 	time.Sleep(3 * time.Second)
 	// Every WebRTC reader plays again, and the sessions abandoned by the
@@ -283,6 +291,7 @@ type soak struct {
 	gridReader reader
 	res        *result
 	wrtc       *webrtc.Server
+	edits      *editor
 	wpending   []wpending
 	wgridOpen  bool
 
@@ -405,11 +414,13 @@ func (s *soak) maybeInject(now time.Time) {
 // is over and every camera has recovered.
 func (s *soak) maybeSampleWarm(now time.Time) {
 	if !s.warmDone && now.Sub(s.begin) > s.cfg.Warmup && allRecovered(s.cams) {
+		s.edits.pause() // no camera of the edits fault in the middle of a restart
 		time.Sleep(3 * time.Second)
 		if err := s.settleWebRTC(); err != nil {
 			s.res.failures = append(s.res.failures, "after warm-up: "+err.Error())
 		}
 		s.res.warm = sample()
+		s.edits.resume()
 		s.res.wsessionsWarm = s.wrtc.Sessions()
 		s.warmDone = true
 		fmt.Fprintf(s.out, "after warm-up: %s\n", fmtRes(s.res.warm))
@@ -598,6 +609,9 @@ func report(out io.Writer, cfg config, res *result) bool {
 		g.FDs-w.FDs, g.Goroutines-w.Goroutines, g.Threads-w.Threads, 100*float64(g.RSSKB-w.RSSKB)/float64(max(w.RSSKB, 1)))
 	fmt.Fprintf(out, "pictures: %d on the sub streams, %d on the grid; pauses over 1 s outside fault windows: %d; timestamps backwards: %d\n",
 		res.subFrames, res.gridFr, res.gaps, res.backwards)
+	if res.edits != "" {
+		fmt.Fprintln(out, res.edits)
+	}
 
 	reportWebRTC(out, res)
 	reportReboots(out, res)
