@@ -27,12 +27,17 @@ run: build
 test-deps:
 	scripts/test-deps.sh
 
+## The packages whose tests take longest, first: go test starts test binaries
+## in the order given, two at a time here, so the longest (mostly waiting on
+## cameras that reboot) overlaps the rest instead of running last.
+SLOW_PACKAGES = ./pipeline/ ./cmd/soak/ ./cmd/camgate/ ./hls/
+
 ## test: everything, from a fresh machine: libav, test clients, go vet, go test
 ## (the 2-minute soak included), then each fuzz target for a fixed number of
 ## executions (about 10 s each here)
 test: libav test-deps
 	$(WITH_LIBAV) $(GO) vet ./...
-	$(WITH_LIBAV) $(GO) test -count=1 -timeout 20m ./...
+	$(WITH_LIBAV) $(GO) test -count=1 -timeout 20m $(SLOW_PACKAGES) ./...
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory release-test
 
