@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/camgate/camgate/conf"
+	"github.com/camgate/camgate/internal/httplog"
 	"github.com/camgate/camgate/pipeline"
 )
 
@@ -75,7 +76,7 @@ func New(cfg Config, gw *pipeline.Gateway, doc *conf.Document, log zerolog.Logge
 	}
 	s.reg = prometheus.NewRegistry()
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newCollector(gw))
-	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: httplog.New(s.log)}
 	// This API serves plain HTTP.
 	for _, w := range (conf.APIConfig{Listen: cfg.Address, Token: cfg.Token, ReadToken: cfg.ReadToken}).Warnings(cfg.TLS != nil) {
 		s.log.Warn().Msg(w)

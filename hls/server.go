@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/camgate/camgate/internal/httplog"
 	"github.com/camgate/camgate/internal/viewers"
 	"github.com/camgate/camgate/stream"
 )
@@ -123,7 +124,7 @@ func NewServer(cfg Config, hub *stream.Hub) (*Server, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          nil,
+		ErrorLog:          httplog.New(s.log),
 	}
 	s.wg.Add(2)
 	go func() {

@@ -21,6 +21,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/rs/zerolog"
 
+	"github.com/camgate/camgate/internal/httplog"
 	"github.com/camgate/camgate/internal/viewers"
 	"github.com/camgate/camgate/stream"
 )
@@ -174,7 +175,7 @@ func NewServer(cfg Config, hub *stream.Hub) (s *Server, err error) {
 	s.http = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          nil,
+		ErrorLog:          httplog.New(s.log),
 	}
 	ln := s.ln
 	go func() { s.httpErr <- s.http.Serve(ln) }()
