@@ -33,6 +33,11 @@ type Auth struct {
 	// process, never written anywhere.
 	internal string
 	onBlock  atomic.Pointer[func(addr netip.Addr, block time.Duration)]
+	// decoy is a user with a hashed password, or nil: a login with an
+	// unknown name checks its password against the decoy's hash, so that an
+	// unknown name takes as long as a known one and the time of a refusal
+	// does not tell which names exist.
+	decoy *User
 
 	failures, throttled, blocks atomic.Uint64
 }
@@ -60,6 +65,9 @@ func NewAuth(p Policy) *Auth {
 		u := &a.policy.Users[i]
 		if u.Name != "" {
 			a.byName[u.Name] = u
+		}
+		if a.decoy == nil && u.Password.Hashed() {
+			a.decoy = u
 		}
 	}
 	b := make([]byte, 24)
@@ -102,8 +110,14 @@ func (a *Auth) Password(addr netip.Addr, name, pass string) (Identity, Result) {
 	if d := a.Throttled(addr); d > 0 {
 		return Identity{Addr: addr}, Throttled
 	}
-	if u := a.byName[name]; u != nil && a.match(u, pass) {
-		return Identity{User: u, Addr: addr}, Authenticated
+	if u := a.byName[name]; u != nil {
+		if a.match(u, pass) {
+			return Identity{User: u, Addr: addr}, Authenticated
+		}
+	} else if a.decoy != nil {
+		a.slots <- struct{}{}
+		a.decoy.Password.Match(pass) // only for its time: the name is unknown
+		<-a.slots
 	}
 	if id, ok := a.token(addr, pass); ok {
 		return id, Authenticated

@@ -362,3 +362,32 @@ func FuzzParseHash(f *testing.F) {
 		}
 	})
 }
+
+// An unknown user name is refused after as much work as a known name with a
+// wrong password: the time of a refusal does not say which names exist.
+// Each path is timed as the fastest of several tries, which a busy machine
+// can only slow, and an argon2id check (tens of milliseconds) is compared
+// with a map lookup (nanoseconds) without it: a quarter is a wide margin.
+func TestUnknownNameCostsAHash(t *testing.T) {
+	a := NewAuth(Policy{Users: []User{{Name: "alice", Password: mustHash(t, "right"), ReadAll: true}}})
+	addr := netip.MustParseAddr("192.0.2.1")
+	fastest := func(name string) time.Duration {
+		best := time.Hour
+		for range 4 {
+			start := time.Now()
+			if _, res := a.Password(addr, name, "wrong"); res == Authenticated {
+				t.Fatalf("%s with a wrong password was let in", name)
+			}
+			best = min(best, time.Since(start))
+		}
+		return best
+	}
+	known, unknown := fastest("alice"), fastest("mallory")
+	t.Logf("refusal of a known name %v, of an unknown one %v", known, unknown)
+	if unknown < known/4 {
+		t.Errorf("an unknown name is refused in %v, a known one in %v: the time tells names apart", unknown, known)
+	}
+	if _, res := a.Password(addr, "mallory", "right"); res == Authenticated {
+		t.Error("an unknown name with the decoy's password was let in")
+	}
+}
