@@ -18,6 +18,7 @@ import (
 	"github.com/camgate/camgate/conf"
 	"github.com/camgate/camgate/demo"
 	"github.com/camgate/camgate/pipeline"
+	"github.com/camgate/camgate/transcode"
 )
 
 // cmdRun runs the gateway until SIGINT or SIGTERM.
@@ -26,6 +27,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
+	// The logger comes from the configuration; until it is made, libav's
+	// chatter (x264's banner and statistics while the demo renders its
+	// clips) stays quiet. Failures come back as errors all the same.
+	transcode.SetLogHandler(transcode.LogError, nil)
 	doc, file, demoCams, err := loadRunConfig(flags.config)
 	if err != nil {
 		fmt.Fprintf(stderr, "camgate: %v\n", err)
