@@ -7,8 +7,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
@@ -134,7 +132,7 @@ func TestHostileCameraTextEscaped(t *testing.T) {
 	}
 	g.Close()
 	t.Logf("last error: %s", st.LastError)
-	printable(t, "last_error", st.LastError, 400)
+	rtsptest.Printable(t, "last_error", st.LastError, 400)
 	n := 0
 	for _, line := range logs.lines() {
 		var fields map[string]any
@@ -143,28 +141,12 @@ func TestHostileCameraTextEscaped(t *testing.T) {
 		}
 		for k, v := range fields {
 			if s, ok := v.(string); ok {
-				printable(t, "log field "+k, s, 400)
+				rtsptest.Printable(t, "log field "+k, s, 400)
 				n++
 			}
 		}
 	}
 	if n == 0 {
 		t.Error("nothing logged")
-	}
-}
-
-func printable(t *testing.T, what, s string, limit int) {
-	t.Helper()
-	if !utf8.ValidString(s) {
-		t.Errorf("%s is not valid UTF-8: %q", what, s)
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			t.Errorf("%s holds the unprintable %U: %q", what, r, s)
-			break
-		}
-	}
-	if len(s) > limit {
-		t.Errorf("%s is %d bytes, want at most %d", what, len(s), limit)
 	}
 }

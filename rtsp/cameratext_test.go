@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/camgate/camgate/rtsp/rtsptest"
 )
@@ -33,24 +31,6 @@ func TestCameraText(t *testing.T) {
 	}
 }
 
-// printableShort fails the test if s holds anything a terminal or a log
-// reader would not show as it is, or is longer than limit bytes.
-func printableShort(t *testing.T, what, s string, limit int) {
-	t.Helper()
-	if !utf8.ValidString(s) {
-		t.Errorf("%s is not valid UTF-8: %q", what, s)
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			t.Errorf("%s holds the unprintable %U: %q", what, r, s)
-			break
-		}
-	}
-	if len(s) > limit {
-		t.Errorf("%s is %d bytes, want at most %d: %q", what, len(s), limit, s)
-	}
-}
-
 // TestHostileSDPEscaped: a camera whose SDP holds binary bytes, terminal
 // escapes and a huge line gets an error that is printable and short.
 func TestHostileSDPEscaped(t *testing.T) {
@@ -71,6 +51,6 @@ func TestHostileSDPEscaped(t *testing.T) {
 			t.Fatalf("%s: a session with a hostile camera succeeded", name)
 		}
 		t.Logf("%s: %s", name, err)
-		printableShort(t, name+": error", err.Error(), maxErrorText+len("…(123456 bytes)"))
+		rtsptest.Printable(t, name+": error", err.Error(), maxErrorText+len("…(123456 bytes)"))
 	}
 }

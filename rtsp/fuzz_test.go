@@ -1,13 +1,8 @@
 package rtsp
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
-	"fmt"
-	"net"
-	"net/textproto"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +12,7 @@ import (
 
 	"github.com/camgate/camgate/codec"
 	"github.com/camgate/camgate/rtsp/fakecam"
+	"github.com/camgate/camgate/rtsp/rtsptest"
 	"github.com/camgate/camgate/stream"
 )
 
@@ -109,47 +105,8 @@ func FuzzCameraDescribe(f *testing.F) {
 	f.Add("v=0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/0\r\n")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, sdp string) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(2 * time.Second))
-			r := textproto.NewReader(bufio.NewReader(c))
-			for {
-				line, err := r.ReadLine()
-				if err != nil {
-					return
-				}
-				hdr, err := r.ReadMIMEHeader()
-				if err != nil {
-					return
-				}
-				method, _, _ := strings.Cut(line, " ")
-				cseq := hdr.Get("Cseq")
-				switch method {
-				case "OPTIONS":
-					fmt.Fprintf(c, "RTSP/1.0 200 OK\r\nCSeq: %s\r\nPublic: DESCRIBE, SETUP, PLAY, TEARDOWN\r\n\r\n", cseq)
-				case "DESCRIBE":
-					fmt.Fprintf(c, "RTSP/1.0 200 OK\r\nCSeq: %s\r\nContent-Base: rtsp://%s/x/\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
-						cseq, l.Addr(), len(sdp), sdp)
-				default:
-					fmt.Fprintf(c, "RTSP/1.0 454 Session Not Found\r\nCSeq: %s\r\n\r\n", cseq)
-				}
-			}
-		}()
-		defer func() {
-			l.Close()
-			<-done
-		}()
-		src, err := NewSource(SourceConfig{URL: "rtsp://" + l.Addr().String() + "/x", ConnectTimeout: time.Second, ReadTimeout: time.Second})
+		url := rtsptest.DescribeCamera(t, sdp) // closed with t
+		src, err := NewSource(SourceConfig{URL: url, ConnectTimeout: time.Second, ReadTimeout: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}

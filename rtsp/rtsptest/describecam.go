@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // DescribeCamera is a hostile camera: it answers OPTIONS, answers DESCRIBE
@@ -77,5 +79,24 @@ func serveDescribe(c net.Conn, addr, sdp string) {
 		default:
 			fmt.Fprintf(c, "RTSP/1.0 454 Session Not Found\r\nCSeq: %s\r\n\r\n", cseq)
 		}
+	}
+}
+
+// Printable fails the test if s holds anything a terminal or a log reader
+// would not show as it is, or is longer than limit bytes: what a hostile
+// camera sent, once camgate has escaped and capped it.
+func Printable(t testing.TB, what, s string, limit int) {
+	t.Helper()
+	if !utf8.ValidString(s) {
+		t.Errorf("%s is not valid UTF-8: %q", what, s)
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			t.Errorf("%s holds the unprintable %U: %q", what, r, s)
+			break
+		}
+	}
+	if len(s) > limit {
+		t.Errorf("%s is %d bytes, want at most %d: %q", what, len(s), limit, s)
 	}
 }
