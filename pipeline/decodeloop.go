@@ -29,6 +29,12 @@ type decodeLoop struct {
 	// The tile sinks last seen, to free the scalers of removed ones.
 	sinks *[]*tileSink
 
+	// The pictures the outputs scaled from the current one, for the tiles
+	// to scale further (cascade.go); backed by an array, so that handing
+	// them out allocates nothing.
+	scaled    [maxOutputs]scaledPicture
+	numScaled int
+
 	lastLog time.Time                    // of the last damaged-input warning
 	emit    func(*transcode.Frame) error // l.hand, bound once: no allocation per picture
 }
@@ -113,15 +119,21 @@ func (l *decodeLoop) hand(f *transcode.Frame) error {
 		l.pictured = true
 		c.markReady(l.sess)
 	}
+	l.numScaled = 0
 	for _, o := range c.outs {
-		if err := o.push(f); err != nil {
+		s, err := o.push(f)
+		if err != nil {
 			l.warn("output", err)
+		}
+		if s != nil && l.numScaled < len(l.scaled) {
+			l.scaled[l.numScaled] = scaledPicture{frame: s, alg: o.alg}
+			l.numScaled++
 		}
 	}
 	l.updateSinks()
 	if l.sinks != nil {
 		for _, t := range *l.sinks {
-			t.push(f)
+			t.push(f, l.scaled[:l.numScaled])
 		}
 	}
 	c.snaps.serve(f)

@@ -14,11 +14,12 @@ import (
 type output struct {
 	*encodedStream
 	gate   FrameRateGate
+	alg    transcode.ScaleAlgorithm
 	scaler *transcode.Scaler
 }
 
 func newOutput(hub *stream.Hub, path, name string, cfg OutputConfig) (*output, error) {
-	o := &output{gate: NewFrameRateGate(cfg.FPS)}
+	o := &output{gate: NewFrameRateGate(cfg.FPS), alg: cfg.Scale}
 	var err error
 	if o.scaler, err = transcode.NewScaler(cfg.Width, cfg.Height, cfg.Scale); err != nil {
 		return nil, err
@@ -31,23 +32,26 @@ func newOutput(hub *stream.Hub, path, name string, cfg OutputConfig) (*output, e
 }
 
 // push takes a decoded picture; it keeps one every 1/fps and encodes it. The
-// frame-rate gate comes before scaling, so dropped pictures cost nothing.
+// frame-rate gate comes before scaling, so dropped pictures cost nothing. It
+// returns the picture it scaled (nil if it kept none), which grid tiles of
+// the same camera may scale further instead of the full picture (cascade.go);
+// it is valid until the next push.
 //
 // Nobody watching: nothing is scaled or encoded. The first picture after a
 // reader joins is then the encoder's next, and an IDR (it is forced on join).
-func (o *output) push(f *transcode.Frame) error {
+func (o *output) push(f *transcode.Frame) (*transcode.Frame, error) {
 	if !o.gate.Accept(f.PTS()) || !o.watched() {
-		return nil
+		return nil, nil
 	}
 	s, err := o.scaler.Scale(f)
 	if err != nil {
 		o.errors.Add(1)
-		return fmt.Errorf("%s: %w", o.name, err)
+		return nil, fmt.Errorf("%s: %w", o.name, err)
 	}
 	if err := o.encode(s); err != nil {
-		return fmt.Errorf("%s: %w", o.name, err)
+		return s, fmt.Errorf("%s: %w", o.name, err)
 	}
-	return nil
+	return s, nil
 }
 
 // Close unpublishes the stream and frees the encoder and scaler.

@@ -58,17 +58,21 @@ type tileSink struct {
 	fit    Fit
 	alg    transcode.ScaleAlgorithm
 	gate   FrameRateGate
-	scaler *transcode.Scaler
+	scaler *transcode.Scaler // from the camera's picture
+	second *transcode.Scaler // from an output's scaled picture (cascade.go), made when first needed
 
 	// Geometry for the current source size.
 	srcW, srcH int
+	sw, sh     int // the source's size in the tile, before the crop
 	dx, dy     int // where the scaled picture goes in the tile
 	cx, cy     int // where the tile's window starts in the scaled picture (crop)
 	clear      bool
 }
 
-// push scales a decoded picture for the tile and stores it.
-func (t *tileSink) push(f *transcode.Frame) {
+// push scales a decoded picture for the tile and stores it. scaled are the
+// camera's outputs' pictures of f, which the tile is made from when one is
+// close enough to its size (cascade.go).
+func (t *tileSink) push(f *transcode.Frame, scaled []scaledPicture) {
 	if !t.gate.Accept(f.PTS()) || !t.grid.active() {
 		return
 	}
@@ -77,7 +81,7 @@ func (t *tileSink) push(f *transcode.Frame) {
 			return
 		}
 	}
-	scaled, err := t.scaler.Scale(f)
+	pic, err := t.scale(f, scaled)
 	if err != nil {
 		return
 	}
@@ -89,10 +93,30 @@ func (t *tileSink) push(f *transcode.Frame) {
 			transcode.FillRect(s.tile, 0, 0, s.w, s.h, 16, 128, 128) // letterbox bars
 			t.clear = false
 		}
-		transcode.Blit(s.tile, t.dx, t.dy, scaled, t.cx, t.cy, s.w, s.h)
+		transcode.Blit(s.tile, t.dx, t.dy, pic, t.cx, t.cy, s.w, s.h)
 		s.updated = now
 	}
 	s.mu.Unlock()
+}
+
+// scale makes f's picture at the tile's size, from the smallest picture
+// that serves.
+func (t *tileSink) scale(f *transcode.Frame, scaled []scaledPicture) (*transcode.Frame, error) {
+	m := intermediateFor(scaled, t.alg, t.sw, t.sh, f.Width(), f.Height())
+	switch {
+	case m == nil:
+		return t.scaler.Scale(f)
+	case m.Width() == t.sw && m.Height() == t.sh:
+		return m, nil // the output's picture is the tile's already
+	}
+	if t.second == nil {
+		sc, err := transcode.NewScaler(t.sw, t.sh, t.alg)
+		if err != nil {
+			return t.scaler.Scale(f)
+		}
+		t.second = sc
+	}
+	return t.second.Scale(m)
 }
 
 // configure computes where the source goes in the tile and makes the scaler.
@@ -115,7 +139,7 @@ func (t *tileSink) configure(w, h int) bool {
 	if err != nil {
 		return false
 	}
-	t.scaler, t.srcW, t.srcH = sc, w, h
+	t.scaler, t.srcW, t.srcH, t.sw, t.sh = sc, w, h, sw, sh
 	t.dx, t.dy = max((tw-sw)/2, 0)&^1, max((th-sh)/2, 0)&^1
 	t.cx, t.cy = max((sw-tw)/2, 0)&^1, max((sh-th)/2, 0)&^1
 	t.clear = true
@@ -126,5 +150,9 @@ func (t *tileSink) close() {
 	if t.scaler != nil {
 		t.scaler.Close()
 		t.scaler = nil
+	}
+	if t.second != nil {
+		t.second.Close()
+		t.second = nil
 	}
 }
