@@ -47,9 +47,10 @@ func main() {
 		port     = flag.Int("port", 19554, "first port of the fake cameras")
 		child    = flag.String("child", "", "internal: run the fake cameras (and readers of this gateway address, or -)")
 		profile  = flag.String("cpuprofile", "", "write a CPU profile of camgate's measurement window to this file")
+		only     = flag.Bool("camgate-only", false, "measure camgate's side only (to compare two camgate builds side by side)")
 	)
 	flag.Parse()
-	cpuProfile = *profile
+	cpuProfile, camgateOnly = *profile, *only
 	transcode.SetLogHandler(transcode.LogError, nil)
 	var err error
 	if *child != "" {
@@ -63,7 +64,10 @@ func main() {
 	}
 }
 
-var cpuProfile string
+var (
+	cpuProfile  string
+	camgateOnly bool
+)
 
 type usage struct {
 	cpuPerSec float64 // CPU seconds per wall second
@@ -75,7 +79,7 @@ func run(ffmpeg string, n int, d time.Duration, clip string, port int) error {
 	if n < 2 || n > 16 {
 		return errors.New("-n: between 2 and 16 (one 4x4 grid)")
 	}
-	if ffmpeg == "" {
+	if ffmpeg == "" && !camgateOnly {
 		out, err := exec.Command("scripts/ffmpeg.sh", "--programs").Output()
 		if err != nil {
 			return fmt.Errorf("no -ffmpeg given and scripts/ffmpeg.sh --programs failed (run from the repository root): %w", err)
@@ -87,6 +91,10 @@ func run(ffmpeg string, n int, d time.Duration, clip string, port int) error {
 	ours, err := measureCamgate(n, d, clip, port)
 	if err != nil {
 		return fmt.Errorf("camgate: %w", err)
+	}
+	if camgateOnly {
+		fmt.Printf("camgate: %.3f CPU s per s, %.1f MB PSS\n", ours.cpuPerSec, ours.pssMB)
+		return nil
 	}
 	theirs, err := measureFFmpeg(ffmpeg, n, d, clip, port)
 	if err != nil {
