@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -14,12 +15,22 @@ import (
 // 2 Mbit/s). Scaling the tiles is the cameras' work, and RTP packetization
 // (the RTSP library's, which allocates per packet) happens only for readers;
 // neither is counted here.
-func BenchmarkGrid4x4(b *testing.B) {
+func BenchmarkGrid4x4(b *testing.B) { benchmarkGrid(b, 16) }
+
+// BenchmarkGridTiles is BenchmarkGrid4x4 for 4, 9, 16 and 25 cameras in the
+// same 1280×720 picture: how the grid's own cost grows with its cameras.
+func BenchmarkGridTiles(b *testing.B) {
+	for _, n := range []int{4, 9, 16, 25} {
+		b.Run(fmt.Sprintf("%d", n), func(b *testing.B) { benchmarkGrid(b, n) })
+	}
+}
+
+func benchmarkGrid(b *testing.B, n int) {
 	hub := stream.NewHub()
 	defer hub.Close()
-	names := make([]string, 16)
+	names := make([]string, n)
 	for i := range names {
-		names[i] = string(rune('a' + i))
+		names[i] = fmt.Sprintf("c%d", i)
 	}
 	g, err := startGrid(b.Context(), GridConfig{Name: "bench", Cameras: names}, hub, zerolog.Nop())
 	if err != nil {
