@@ -20,6 +20,7 @@ type cameraView struct {
 
 type cameraConfigView struct {
 	URL          string                 `json:"url"`
+	SubURL       string                 `json:"sub_url,omitempty"`
 	Transport    string                 `json:"transport"`
 	StallTimeout string                 `json:"stall_timeout"`
 	Main         string                 `json:"main"`
@@ -51,10 +52,18 @@ func (s *Server) cameraView(r *http.Request, c *pipeline.Camera) cameraView {
 	cfg := c.Config()
 	v := cameraView{CameraStats: c.Stats(), URLs: map[string]string{}}
 	v.LastError = publicLastError(v.CameraStats)
+	if ss := v.SubStream; ss != nil {
+		cp := *ss // Stats' copy, but keep the camera's own untouched
+		cp.LastError = publicError(ss.LastError, ss.URL, ss.FramesIn)
+		v.SubStream = &cp
+	}
 	v.Config = cameraConfigView{
 		URL: rtsp.Redact(cfg.URL), Transport: cfg.Transport.String(), StallTimeout: cfg.StallTimeout.String(),
 		Main: "passthrough", Decoder: cfg.Decoder,
 		Backoff: map[string]string{"min": cfg.Backoff.Min.String(), "max": cfg.Backoff.Max.String()},
+	}
+	if cfg.SubURL != "" {
+		v.Config.SubURL = rtsp.Redact(cfg.SubURL)
 	}
 	if cfg.Main.Transcode {
 		v.Config.Main = "transcode"

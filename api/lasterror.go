@@ -26,8 +26,16 @@ import (
 // token is trusted with the cameras' addresses; the read token cannot
 // change any.
 func publicLastError(st pipeline.CameraStats) string {
-	if st.LastError == "" || st.FramesIn > 0 || strings.Contains(st.LastError, "bad status code: ") {
-		return st.LastError
+	return publicError(st.LastError, st.URL, st.FramesIn)
+}
+
+// publicError is the error of a camera stream at url that gave frames
+// pictures so far, as the API shows it (see publicLastError): the main
+// stream's, or the camera's own sub stream's (sub_url), which can point
+// anywhere as well.
+func publicError(err, url string, frames uint64) string {
+	if err == "" || frames > 0 || strings.Contains(err, "bad status code: ") {
+		return err
 	}
-	return "no RTSP camera answered at " + conf.HostPort(st.URL) + " (not reachable, or not an RTSP server); camgate's log has the details"
+	return "no RTSP camera answered at " + conf.HostPort(url) + " (not reachable, or not an RTSP server); camgate's log has the details"
 }

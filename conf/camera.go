@@ -14,6 +14,7 @@ import (
 // fileCamera is a camera's section, and the `defaults` section.
 type fileCamera struct {
 	URL            string         `yaml:"url"`
+	SubURL         string         `yaml:"sub_url"`
 	User           string         `yaml:"user"`
 	Password       string         `yaml:"password"`
 	PasswordFile   string         `yaml:"password_file"`
@@ -94,6 +95,15 @@ func buildCamera(name string, def, fc fileCamera, node *yaml.Node) (pipeline.Cam
 			add("url", err)
 		}
 	}
+	if def.SubURL != "" {
+		errs = append(errs, errors.New("defaults: sub_url: a camera's own setting, not a default (each camera has its own address)"))
+	}
+	if fc.SubURL != "" {
+		if _, err := rtsp.NewSource(rtsp.SourceConfig{URL: fc.SubURL}); err != nil {
+			add("sub_url", err)
+		}
+		c.SubURL = fc.SubURL
+	}
 	if fc.PasswordFile != "" {
 		pw, err := readSecret(fc.PasswordFile)
 		add("password_file", err)
@@ -103,6 +113,14 @@ func buildCamera(name string, def, fc fileCamera, node *yaml.Node) (pipeline.Cam
 		u, err := withCredentials(fc.URL, fc.User, fc.Password)
 		add("url", err)
 		c.URL = u
+		// The camera's user and password are for the camera: its own sub
+		// stream gets them when it is on the same host and port, never a
+		// URL elsewhere (give that one its own credentials in the URL).
+		if fc.SubURL != "" && HostPort(fc.SubURL) == HostPort(fc.URL) {
+			su, err := withCredentials(fc.SubURL, fc.User, fc.Password)
+			add("sub_url", err)
+			c.SubURL = su
+		}
 	}
 	var err error
 	c.Transport, err = rtsp.ParseTransport(firstOf(fc.Transport, def.Transport))

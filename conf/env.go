@@ -59,6 +59,9 @@ func applyCameraEnv(name string, fc *fileCamera, getenv func(string) string) {
 	if v := getenv(prefix + "URL"); v != "" {
 		fc.URL = v
 	}
+	if v := getenv(prefix + "SUB_URL"); v != "" {
+		fc.SubURL = v
+	}
 	if fc.EnvCredentials != nil && !*fc.EnvCredentials {
 		return
 	}

@@ -89,6 +89,12 @@ type CameraConfig struct {
 	URL       string // credentials allowed; never logged or shown
 	Transport rtsp.Transport
 
+	// SubURL is the camera's own low-resolution stream, if it serves one
+	// (credentials allowed): grid tiles, snapshots and the sub output are
+	// made from it when it is big enough, and the sub output is that stream
+	// itself when it already matches (sources.go). Optional.
+	SubURL string
+
 	ConnectTimeout time.Duration // default 10 s
 	ReadTimeout    time.Duration // default 10 s
 	StallTimeout   time.Duration // no video for this long is a failure; default 5 s
@@ -164,6 +170,13 @@ func (c CameraConfig) Validate() error {
 		errs = append(errs, errors.New("url: missing"))
 	} else if _, err := rtsp.NewSource(rtsp.SourceConfig{URL: c.URL}); err != nil {
 		errs = append(errs, err)
+	}
+	if c.SubURL != "" {
+		if _, err := rtsp.NewSource(rtsp.SourceConfig{URL: c.SubURL}); err != nil {
+			errs = append(errs, fmt.Errorf("sub_url: %w", err))
+		} else if c.SubURL == c.URL {
+			errs = append(errs, errors.New("sub_url: the same as url (leave it out: the camera has one stream)"))
+		}
 	}
 	if err := c.Sub.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("sub: %w", err))

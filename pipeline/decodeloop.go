@@ -9,22 +9,13 @@ import (
 )
 
 // decodeLoop is a camera's decoder goroutine: it decodes each queued access
-// unit once and hands the picture to every output, grid tile and snapshot
-// that wants it. It owns the decoder, which it opens afresh for each session
-// of the camera, and the scalers of the grid tiles it feeds.
+// unit of its feeds once and hands the picture to every output, grid tile and
+// snapshot it feeds (sources.go). One goroutine for both of a camera's feeds
+// keeps every output's scaler and encoder, and every tile's scaler, on one
+// goroutine: a consumer that moves from one feed to the other needs no lock.
 type decodeLoop struct {
-	c    *Camera
-	dec  *transcode.Decoder // nil until the session's decoder opens
-	sess *session           // the session dec decodes
-
-	// pictured: dec gave a picture of sess. Until then, the session is not
-	// ready, and one whose access units libav rejects undecodableAfter times
-	// is ended: it is not video.
-	pictured bool
-
-	// The counters of the decoders of earlier sessions, so that the camera's
-	// stay cumulative across reconnects.
-	errBase, skipBase uint64
+	c     *Camera
+	feeds [2]*feedDecoder // main, and the low-resolution stream or nil
 
 	// The tile sinks last seen, to free the scalers of removed ones.
 	sinks *[]*tileSink
@@ -35,42 +26,74 @@ type decodeLoop struct {
 	scaled    [maxOutputs]scaledPicture
 	numScaled int
 
-	lastLog time.Time                    // of the last damaged-input warning
-	emit    func(*transcode.Frame) error // l.hand, bound once: no allocation per picture
+	lastLog time.Time // of the last damaged-input warning
+}
+
+// feedDecoder decodes one feed's access units. It opens a decoder afresh
+// for each session of the feed.
+type feedDecoder struct {
+	l    *decodeLoop
+	f    *feed
+	dec  *transcode.Decoder // nil until the session's decoder opens
+	sess *session           // the session dec decodes
+
+	// pictured: dec gave a picture of sess. Until then, the session is not
+	// ready, and one whose access units libav rejects undecodableAfter times
+	// is ended: it is not video.
+	pictured bool
+
+	// The counters of the decoders of earlier sessions, so that the feed's
+	// stay cumulative across reconnects.
+	errBase, skipBase uint64
+
+	emit func(*transcode.Frame) error // d.hand, bound once: no allocation per picture
+}
+
+func (l *decodeLoop) newFeedDecoder(f *feed) *feedDecoder {
+	d := &feedDecoder{l: l, f: f}
+	d.emit = d.hand
+	return d
 }
 
 // decode runs the decoder goroutine until the camera stops.
 func (c *Camera) decode() {
 	defer c.wg.Done()
 	l := &decodeLoop{c: c}
-	l.emit = l.hand
+	l.feeds[0] = l.newFeedDecoder(&c.feed)
+	var lowQueue chan queuedAU // nil without a low stream: never ready
+	if c.low != nil {
+		l.feeds[1] = l.newFeedDecoder(c.low)
+		lowQueue = c.low.queue
+	}
 	defer l.close()
 	for {
 		select {
 		case <-c.ctx.Done():
 			return
-		case q := <-c.queue:
-			l.decode(&q)
+		case q := <-c.feed.queue:
+			l.feeds[0].decode(&q)
+		case q := <-lowQueue:
+			l.feeds[1].decode(&q)
 		}
 	}
 }
 
 // decode decodes one access unit and hands out what comes out.
-func (l *decodeLoop) decode(q *queuedAU) {
-	if q.sess != l.sess {
-		l.open(q.sess)
+func (d *feedDecoder) decode(q *queuedAU) {
+	if q.sess != d.sess {
+		d.open(q.sess)
 	}
-	if l.dec == nil {
+	if d.dec == nil {
 		return
 	}
-	err := l.dec.Decode(&q.au, l.emit)
-	s := l.dec.Stats()
-	l.c.decodeErrors.Store(l.errBase + s.Errors)
-	l.c.keyWaits.Store(l.skipBase + s.Skipped)
+	err := d.dec.Decode(&q.au, d.emit)
+	s := d.dec.Stats()
+	d.f.decodeErrors.Store(d.errBase + s.Errors)
+	d.f.keyWaits.Store(d.skipBase + s.Skipped)
 	if err != nil {
-		l.warn("decoding", err)
-		if !l.pictured && s.Errors >= undecodableAfter {
-			l.c.endCurrentSession(l.sess, l.undecodable(err, s.AccessUnits))
+		d.l.warn("decoding", err)
+		if !d.pictured && s.Errors >= undecodableAfter {
+			d.f.endCurrentSession(d.sess, d.undecodable(err, s.AccessUnits))
 		}
 	}
 }
@@ -86,8 +109,8 @@ func (l *decodeLoop) decode(q *queuedAU) {
 const undecodableAfter = 10
 
 // undecodable is the session's last error when its stream does not decode.
-func (l *decodeLoop) undecodable(err error, aus uint64) error {
-	name := l.sess.codec.String()
+func (d *feedDecoder) undecodable(err error, aus uint64) error {
+	name := d.sess.codec.String()
 	msg := strings.TrimPrefix(err.Error(), "decoder: "+name+": ")
 	return fmt.Errorf("camera sends %s that does not decode: %s (%d access units, none decoded)", name, msg, aus)
 }
@@ -95,33 +118,40 @@ func (l *decodeLoop) undecodable(err error, aus uint64) error {
 // open starts a fresh decoder for a new session, which may bring another
 // codec or other parameter sets; it decodes from the session's first
 // keyframe.
-func (l *decodeLoop) open(sess *session) {
-	l.closeDecoder()
-	l.sess, l.pictured = sess, false
-	d, err := transcode.NewDecoder(transcode.DecoderConfig{
+func (d *feedDecoder) open(sess *session) {
+	d.closeDecoder()
+	d.sess, d.pictured = sess, false
+	cfg := d.l.c.cfg.Decoder
+	dec, err := transcode.NewDecoder(transcode.DecoderConfig{
 		Codec: sess.codec, ParameterSets: sess.params,
-		Threads: l.c.cfg.Decoder.Threads, SkipLoopFilter: !l.c.cfg.Decoder.Deblock,
+		Threads: cfg.Threads, SkipLoopFilter: !cfg.Deblock,
 	})
 	if err != nil {
 		// The camera's parameter sets are not something libav can start
 		// from: this session will not show a picture.
-		l.c.endCurrentSession(sess, fmt.Errorf("camera's %s stream cannot be decoded: %w", sess.codec, err))
+		d.f.endCurrentSession(sess, fmt.Errorf("camera's %s stream cannot be decoded: %w", sess.codec, err))
 		return
 	}
-	l.dec = d
+	d.dec = dec
 }
 
-// hand gives a decoded picture to every output, grid tile and snapshot.
-func (l *decodeLoop) hand(f *transcode.Frame) error {
-	c := l.c
-	c.decodedPics.Add(1)
-	if !l.pictured {
-		l.pictured = true
-		c.markReady(l.sess)
+// hand gives a decoded picture of the feed to every output, grid tile and
+// snapshot that the feed feeds now.
+func (d *feedDecoder) hand(fr *transcode.Frame) error {
+	l, c, f := d.l, d.l.c, d.f
+	now := time.Now().UnixNano()
+	f.decodedPics.Add(1)
+	f.lastPicture.Store(now)
+	if !d.pictured {
+		d.pictured = true
+		f.markReady(d.sess)
 	}
 	l.numScaled = 0
 	for _, o := range c.outs {
-		s, err := o.push(f)
+		if !c.feeds(f, o, now) {
+			continue
+		}
+		s, err := o.push(fr)
 		if err != nil {
 			l.warn("output", err)
 		}
@@ -133,10 +163,12 @@ func (l *decodeLoop) hand(f *transcode.Frame) error {
 	l.updateSinks()
 	if l.sinks != nil {
 		for _, t := range *l.sinks {
-			t.push(f, l.scaled[:l.numScaled])
+			if c.feedOf(t.slot.w, t.slot.h, now) == f {
+				t.push(fr, l.scaled[:l.numScaled])
+			}
 		}
 	}
-	c.snaps.serve(f)
+	f.snaps.serve(fr)
 	return nil
 }
 
@@ -166,19 +198,23 @@ func (l *decodeLoop) warn(msg string, err error) {
 	}
 }
 
-func (l *decodeLoop) closeDecoder() {
-	if l.dec != nil {
-		s := l.dec.Stats()
-		l.errBase, l.skipBase = l.errBase+s.Errors, l.skipBase+s.Skipped
-		l.dec.Close()
-		l.dec = nil
+func (d *feedDecoder) closeDecoder() {
+	if d.dec != nil {
+		s := d.dec.Stats()
+		d.errBase, d.skipBase = d.errBase+s.Errors, d.skipBase+s.Skipped
+		d.dec.Close()
+		d.dec = nil
 	}
 }
 
-// close frees the decoder, the snapshots' encoder and the tiles' scalers.
+// close frees the decoders, the snapshots' encoders and the tiles' scalers.
 func (l *decodeLoop) close() {
-	l.closeDecoder()
-	l.c.snaps.close()
+	for _, d := range l.feeds {
+		if d != nil {
+			d.closeDecoder()
+			d.f.snaps.close()
+		}
+	}
 	if l.sinks != nil {
 		for _, s := range *l.sinks {
 			s.close()

@@ -171,7 +171,7 @@ func (g *Grid) Stats() GridStats {
 		// would show a picture.
 		live = 0
 		for _, s := range g.slots {
-			if c := s.cam.Load(); c != nil && State(c.stateNow.Load()) == StateReady {
+			if c := s.cam.Load(); c != nil && c.anyFeedReady() {
 				live++
 			}
 		}

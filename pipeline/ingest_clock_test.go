@@ -15,8 +15,9 @@ import (
 // queues for decoding is what the test reads.
 func ingestRig(t *testing.T) (*Camera, *sourceHandler) {
 	t.Helper()
-	c := &Camera{log: zerolog.Nop(), queue: make(chan queuedAU, 1000), outs: []*output{{}}}
-	h := (*sourceHandler)(c)
+	c := &Camera{log: zerolog.Nop(), outs: []*output{{}}}
+	c.feed.init(c, "main", nil, c.log, 1000)
+	h := (*sourceHandler)(&c.feed)
 	if err := h.OnSession(rtsp.SessionInfo{Codec: codec.H264}); err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,9 @@ import (
 // is full, ingest drops access units, and keeps dropping until a keyframe, so
 // that the decoder never gets a picture whose reference was dropped.
 func TestIngestDropsToNextKeyframe(t *testing.T) {
-	c := &Camera{log: zerolog.Nop(), queue: make(chan queuedAU, 2), outs: []*output{{}}}
-	h := (*sourceHandler)(c)
+	c := &Camera{log: zerolog.Nop(), outs: []*output{{}}}
+	c.feed.init(c, "main", nil, c.log, 2)
+	h := (*sourceHandler)(&c.feed)
 	if err := h.OnSession(rtsp.SessionInfo{Codec: codec.H264}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,11 @@ package pipeline
 
 import (
 	"fmt"
+	"time"
 
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+
+	"github.com/camgate/camgate/codec"
 	"github.com/camgate/camgate/stream"
 	"github.com/camgate/camgate/transcode"
 )
@@ -52,6 +56,50 @@ func (o *output) push(f *transcode.Frame) (*transcode.Frame, error) {
 		return s, fmt.Errorf("%s: %w", o.name, err)
 	}
 	return s, nil
+}
+
+// startRelay makes the stream the camera's own sub stream, passed through
+// (sources.go): its description gets the camera's parameter sets, with the
+// same key, so that readers stay.
+func (o *output) startRelay(params codec.ParameterSets, w, h int) {
+	o.st.SetDescription(stream.H264Description(params, w, h))
+}
+
+// relay writes an access unit of the camera's own sub stream. A keyframe
+// without parameter sets in band gets the session's: readers who joined
+// while the stream was camgate's own have its parameter sets, not the
+// camera's. Its RTP packets are not forwarded as they are: their payload
+// type is the camera's, not the one in this stream's description.
+func (o *output) relay(u stream.Unit, sess *session) {
+	data := u.Data
+	if u.Keyframe && !hasParameterSets(data) {
+		data = make([][]byte, 0, len(sess.params)+len(u.Data))
+		data = append(append(data, sess.params...), u.Data...)
+	}
+	o.st.Write(stream.Unit{Kind: stream.Video, PTS: u.PTS, Keyframe: u.Keyframe, Data: data})
+	o.frames.Add(1)
+	o.lastUnix.Store(time.Now().UnixNano())
+}
+
+// stopRelay makes the stream camgate's encoder's again, from its next
+// picture, an IDR with the encoder's parameter sets in band.
+func (o *output) stopRelay() {
+	o.st.SetDescription(stream.H264Description(codec.FromList(codec.H264, o.enc.ParameterSets()), o.width, o.height))
+	o.enc.ForceKeyframe()
+}
+
+// hasParameterSets tells whether an H.264 access unit carries an SPS and a PPS.
+func hasParameterSets(au [][]byte) bool {
+	var sps, pps bool
+	for _, n := range au {
+		switch codec.H264Type(n) {
+		case h264.NALUTypeSPS:
+			sps = true
+		case h264.NALUTypePPS:
+			pps = true
+		}
+	}
+	return sps && pps
 }
 
 // Close unpublishes the stream and frees the encoder and scaler.

@@ -236,10 +236,9 @@ func failedCamera(ctx context.Context, cfg CameraConfig, err error, log zerolog.
 		return nil
 	}
 	now := time.Now()
-	c := &Camera{
-		cfg: cfg, src: src, log: log.With().Str("camera", cfg.Name).Logger(), snaps: newSnapshotter(),
-		state: StateFailed, since: now, lastErr: rtsp.RedactText(err.Error()), lastErrAt: now,
-	}
+	c := &Camera{cfg: cfg, log: log.With().Str("camera", cfg.Name).Logger()}
+	c.feed.init(c, "main", src, c.log, 1)
+	c.state, c.since, c.lastErr, c.lastErrAt = StateFailed, now, rtsp.RedactText(err.Error()), now
 	c.stateNow.Store(int32(StateFailed))
 	c.ctx, c.cancel = context.WithCancel(ctx)
 	c.cancel() // nothing runs: Stop and Snapshot return at once

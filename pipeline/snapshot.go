@@ -105,9 +105,10 @@ func (s *snapshotter) close() {
 // Snapshot returns the camera's next decoded picture as JPEG, width pixels
 // wide (0: the camera's width). A camera that decodes nothing otherwise (a
 // passthrough main and no sub) starts decoding and keeps at it for a minute
-// after the last snapshot.
+// after the last snapshot. A snapshot no wider than the camera's own
+// low-resolution stream (sub_url) is made from that stream's pictures.
 func (c *Camera) Snapshot(ctx context.Context, width int) ([]byte, error) {
-	return c.snaps.take(ctx, c.ctx.Done(), "camera", width)
+	return c.snapshotFeed(width).snaps.take(ctx, c.ctx.Done(), "camera", width)
 }
 
 // Snapshot returns the grid's next composed picture as JPEG, width pixels

@@ -28,6 +28,32 @@ type CameraStats struct {
 
 	Main    *OutputStats  `json:"main,omitempty"` // passthrough main: readers and bytes only
 	Outputs []OutputStats `json:"outputs"`
+
+	// SubStream is the camera's own low-resolution stream (sub_url), if it
+	// has one; Sources says which stream feeds what (sources.go).
+	SubStream *FeedStats `json:"sub_stream,omitempty"`
+	Sources   Sources    `json:"sources"`
+}
+
+// FeedStats is the state and counters of a camera's own low-resolution
+// stream, as the API shows them.
+type FeedStats struct {
+	URL          string    `json:"url"` // password redacted
+	State        State     `json:"state"`
+	Since        time.Time `json:"since"`
+	LastError    string    `json:"last_error,omitempty"`
+	LastErrorAt  time.Time `json:"last_error_at,omitzero"`
+	Reconnects   uint64    `json:"reconnects"`
+	Codec        string    `json:"codec,omitempty"`
+	Width        int       `json:"width"`
+	Height       int       `json:"height"`
+	FPS          float64   `json:"fps"` // as the stream's timestamps say
+	BytesIn      uint64    `json:"bytes_in"`
+	Bitrate10s   float64   `json:"bitrate_in_10s"`
+	FramesIn     uint64    `json:"frames_in"`
+	Decoded      uint64    `json:"frames_decoded"`
+	DecodeErrors uint64    `json:"decode_errors"`
+	QueueDrops   uint64    `json:"queue_drops"`
 }
 
 // Stats returns a snapshot of the camera's state and counters.
@@ -58,6 +84,21 @@ func (c *Camera) Stats() CameraStats {
 	for _, o := range c.outs {
 		st.Outputs = append(st.Outputs, o.stats())
 	}
+	if l := c.low; l != nil {
+		ls := l.src.Stats()
+		_, lb10 := l.inBytes.rates()
+		w, h := l.pictureSize()
+		st.SubStream = &FeedStats{
+			URL: l.src.URL(), State: l.state, Since: l.since, LastError: l.lastErr, LastErrorAt: l.lastErrAt,
+			Reconnects: l.reconnects, Width: w, Height: h, FPS: l.fps(),
+			BytesIn: ls.BytesIn, Bitrate10s: lb10 * 8, FramesIn: ls.AccessUnits,
+			Decoded: l.decodedPics.Load(), DecodeErrors: l.decodeErrors.Load() + ls.DecodeErrors, QueueDrops: l.queueDrops.Load(),
+		}
+		if l.live != nil {
+			st.SubStream.Codec = l.live.codec.String()
+		}
+	}
 	c.mu.Unlock()
+	st.Sources = c.sources()
 	return st
 }

@@ -98,50 +98,50 @@ func (p *retryPolicy) next(o outcome, started, now time.Time) retryPlan {
 }
 
 // supervise runs sessions until the camera stops.
-func (c *Camera) supervise() {
-	defer c.wg.Done()
-	policy := retryPolicy{backoff: c.cfg.Backoff}
-	h := (*sourceHandler)(c)
+func (f *feed) supervise() {
+	defer f.c.wg.Done()
+	policy := retryPolicy{backoff: f.c.cfg.Backoff}
+	h := (*sourceHandler)(f)
 	lastLog := ""
 	for {
 		started := time.Now()
-		err, ready := c.runSession(h)
-		if c.ctx.Err() != nil {
+		err, ready := f.runSession(h)
+		if f.c.ctx.Err() != nil {
 			return
 		}
 		state := StateFailed
 		if errors.Is(err, rtsp.ErrStalled) {
 			state = StateStalled
 		}
-		c.setState(state, err)
+		f.setState(state, err)
 
 		o := outcomeReady
 		if !ready {
 			o = outcomeRefused
-			if !c.src.Probe(c.ctx, probeTimeout) {
+			if !f.src.Probe(f.c.ctx, probeTimeout) {
 				o = outcomeAway
 			}
 		}
 		plan := policy.next(o, started, time.Now())
 		// One line per change of what is happening, not one per attempt of
 		// a camera that stays away.
-		ev := c.log.Warn()
+		ev := f.log.Warn()
 		if msg := plan.why + ": " + err.Error(); msg != lastLog || ready {
 			lastLog = msg
 		} else {
-			ev = c.log.Debug()
+			ev = f.log.Debug()
 		}
 		ev.Err(err).Dur("retry_in", plan.wait).Bool("probing", plan.watch).Msg("session ended: " + plan.why)
 
-		c.setState(StateBackoff, nil)
-		reopened, ok := c.waitRetry(plan)
+		f.setState(StateBackoff, nil)
+		reopened, ok := f.waitRetry(plan)
 		if !ok {
 			return
 		}
 		if reopened {
 			policy.portOpenedAt = time.Now()
 			lastLog = ""
-			c.log.Info().Msg("camera's port is open again: connecting")
+			f.log.Info().Msg("camera's port is open again: connecting")
 		}
 	}
 }
@@ -149,23 +149,24 @@ func (c *Camera) supervise() {
 // runSession runs one session of the source. It returns why the session
 // ended (a failure the decoder found, if it ended it) and whether it
 // delivered video.
-func (c *Camera) runSession(h *sourceHandler) (err error, ready bool) {
-	ctx, cancel := context.WithCancelCause(c.ctx)
+func (f *feed) runSession(h *sourceHandler) (err error, ready bool) {
+	ctx, cancel := context.WithCancelCause(f.c.ctx)
 	defer cancel(nil)
-	c.mu.Lock()
-	c.readyAt = time.Time{}
-	c.endSession = cancel
-	c.mu.Unlock()
-	c.setState(StateConnecting, nil)
+	f.c.mu.Lock()
+	f.readyAt = time.Time{}
+	f.endSession = cancel
+	f.c.mu.Unlock()
+	f.setState(StateConnecting, nil)
 
-	err = c.src.Run(ctx, h)
+	err = f.src.Run(ctx, h)
+	f.c.feedEnded(f) // sources.go
 
-	c.mu.Lock()
-	c.live, c.endSession = nil, nil
-	ready = !c.readyAt.IsZero()
-	c.reconnects++
-	c.mu.Unlock()
-	if c.ctx.Err() == nil && ctx.Err() != nil {
+	f.c.mu.Lock()
+	f.live, f.endSession = nil, nil
+	ready = !f.readyAt.IsZero()
+	f.reconnects++
+	f.c.mu.Unlock()
+	if f.c.ctx.Err() == nil && ctx.Err() != nil {
 		err = context.Cause(ctx)
 	}
 	if err == nil {
@@ -176,7 +177,7 @@ func (c *Camera) runSession(h *sourceHandler) (err error, ready bool) {
 
 // waitRetry waits as plan says. It tells whether a probe found the port open
 // again (then it returns at once), and false for ok when the camera stops.
-func (c *Camera) waitRetry(plan retryPlan) (reopened, ok bool) {
+func (f *feed) waitRetry(plan retryPlan) (reopened, ok bool) {
 	deadline := time.NewTimer(plan.wait)
 	defer deadline.Stop()
 	var tick <-chan time.Time
@@ -187,13 +188,13 @@ func (c *Camera) waitRetry(plan retryPlan) (reopened, ok bool) {
 	}
 	for {
 		select {
-		case <-c.ctx.Done():
+		case <-f.c.ctx.Done():
 			return false, false
 		case <-deadline.C:
 			return false, true
 		case <-tick:
-			if c.src.Probe(c.ctx, probeTimeout) {
-				return true, c.ctx.Err() == nil
+			if f.src.Probe(f.c.ctx, probeTimeout) {
+				return true, f.c.ctx.Err() == nil
 			}
 		}
 	}
@@ -201,20 +202,20 @@ func (c *Camera) waitRetry(plan retryPlan) (reopened, ok bool) {
 
 // endCurrentSession ends the session s with err, if s is still the camera's
 // current session: the decoder's verdict on a stream that does not decode.
-func (c *Camera) endCurrentSession(s *session, err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.live == s && c.endSession != nil {
-		c.endSession(err)
+func (f *feed) endCurrentSession(s *session, err error) {
+	f.c.mu.Lock()
+	defer f.c.mu.Unlock()
+	if f.live == s && f.endSession != nil {
+		f.endSession(err)
 	}
 }
 
 // markReady makes the camera ready, if s is still its current session: video
 // of that session decoded (or, with no decoding needed, parsed).
-func (c *Camera) markReady(s *session) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.live == s {
-		c.setStateLocked(StateReady, nil)
+func (f *feed) markReady(s *session) {
+	f.c.mu.Lock()
+	defer f.c.mu.Unlock()
+	if f.live == s {
+		f.setStateLocked(StateReady, nil)
 	}
 }

@@ -35,7 +35,7 @@ type tileSlot struct {
 func (s *tileSlot) liveLocked(now time.Time) bool {
 	c := s.cam.Load()
 	return c != nil && s.tile != nil && !s.updated.IsZero() &&
-		State(c.stateNow.Load()) == StateReady && now.Sub(s.updated) < time.Duration(s.stall.Load())
+		c.anyFeedReady() && now.Sub(s.updated) < time.Duration(s.stall.Load())
 }
 
 // drawInto copies the tile, or the placeholder, into the canvas.

@@ -35,4 +35,11 @@ ffmpeg -hide_banner -loglevel error -y -f lavfi -i "$(scene 480 272 2 RES-B)" \
   -c:v libx264 -preset medium -bf 0 -g 25 -sc_threshold 0 -b:v 400k -f h264 "$tmp/b.h264"
 cat "$tmp/a.h264" "$tmp/b.h264" > reschange.h264
 
-ls -l cam1080p25.h264 cam720p25.hevc reschange.h264
+# A camera's own sub stream: the 1080p clip's scene at 640x360, 10 fps, H.264
+# Main, GOP 20, ~512 kbit/s, 4 s (40 frames), as cameras serve at
+# /Streaming/Channels/102 (made from cam1080p25.h264, so run this after it).
+ffmpeg -hide_banner -loglevel error -y -r 25 -f h264 -i cam1080p25.h264 -vf "fps=10,scale=640:360" \
+  -c:v libx264 -preset medium -profile:v main -bf 0 -g 20 -keyint_min 20 -sc_threshold 0 \
+  -b:v 512k -maxrate 600k -bufsize 512k -x264-params aud=0 -f h264 cam360p10.h264
+
+ls -l cam1080p25.h264 cam720p25.hevc reschange.h264 cam360p10.h264
