@@ -47,6 +47,8 @@ type Camera struct {
 	mu sync.Mutex // guards the feeds' states, outs and sinks changes
 
 	sinks atomic.Pointer[[]*tileSink] // grid tiles fed from this camera's pictures
+
+	startedAt int64 // UnixNano
 }
 
 // StartCamera publishes the camera's paths on srv and starts its goroutines.
@@ -60,7 +62,7 @@ func StartCamera(ctx context.Context, cfg CameraConfig, hub *stream.Hub, log zer
 	if err != nil {
 		return nil, fmt.Errorf("camera %s: %w", cfg.Name, err)
 	}
-	c := &Camera{cfg: cfg, log: log.With().Str("camera", cfg.Name).Logger()}
+	c := &Camera{cfg: cfg, log: log.With().Str("camera", cfg.Name).Logger(), startedAt: time.Now().UnixNano()}
 	c.feed.init(c, "main", src, c.log, cfg.QueueSize)
 	if cfg.SubURL != "" {
 		lsrc, err := newSource(cfg, cfg.SubURL)

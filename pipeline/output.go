@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
@@ -20,6 +21,15 @@ type output struct {
 	gate   FrameRateGate
 	alg    transcode.ScaleAlgorithm
 	scaler *transcode.Scaler
+
+	// While the camera's own sub stream is passed through (sources.go),
+	// the encoder's pictures are dropped, and after it, those before the
+	// encoder's next IDR: readers get one stream or the other, each from a
+	// keyframe. relayMu orders the switches against the pictures; it is
+	// held only around writes to the hub, never across a libav call.
+	relayMu  sync.Mutex
+	relaying bool
+	awaitIDR bool
 }
 
 func newOutput(hub *stream.Hub, path, name string, cfg OutputConfig) (*output, error) {
@@ -32,6 +42,7 @@ func newOutput(hub *stream.Hub, path, name string, cfg OutputConfig) (*output, e
 		o.scaler.Close()
 		return nil, err
 	}
+	o.emit = o.sendEncoded
 	return o, nil
 }
 
@@ -62,7 +73,22 @@ func (o *output) push(f *transcode.Frame) (*transcode.Frame, error) {
 // (sources.go): its description gets the camera's parameter sets, with the
 // same key, so that readers stay.
 func (o *output) startRelay(params codec.ParameterSets, w, h int) {
+	o.relayMu.Lock()
+	defer o.relayMu.Unlock()
+	o.relaying = true
 	o.st.SetDescription(stream.H264Description(params, w, h))
+}
+
+// sendEncoded hands an encoded picture to the hub, unless the camera's own
+// sub stream is what readers get.
+func (o *output) sendEncoded(au *codec.AccessUnit) error {
+	o.relayMu.Lock()
+	defer o.relayMu.Unlock()
+	if o.relaying || (o.awaitIDR && !au.Keyframe) {
+		return nil
+	}
+	o.awaitIDR = false
+	return o.send(au)
 }
 
 // relay writes an access unit of the camera's own sub stream. A keyframe
@@ -76,7 +102,9 @@ func (o *output) relay(u stream.Unit, sess *session) {
 		data = make([][]byte, 0, len(sess.params)+len(u.Data))
 		data = append(append(data, sess.params...), u.Data...)
 	}
+	o.relayMu.Lock()
 	o.st.Write(stream.Unit{Kind: stream.Video, PTS: u.PTS, Keyframe: u.Keyframe, Data: data})
+	o.relayMu.Unlock()
 	o.frames.Add(1)
 	o.lastUnix.Store(time.Now().UnixNano())
 }
@@ -84,6 +112,9 @@ func (o *output) relay(u stream.Unit, sess *session) {
 // stopRelay makes the stream camgate's encoder's again, from its next
 // picture, an IDR with the encoder's parameter sets in band.
 func (o *output) stopRelay() {
+	o.relayMu.Lock()
+	defer o.relayMu.Unlock()
+	o.relaying, o.awaitIDR = false, true
 	o.st.SetDescription(stream.H264Description(codec.FromList(codec.H264, o.enc.ParameterSets()), o.width, o.height))
 	o.enc.ForceKeyframe()
 }

@@ -52,13 +52,64 @@ func (c *Camera) lowServes(w, h int) bool {
 	return lw >= w && lh >= h
 }
 
+// lowWait is how long after a camera starts its consumers wait for its low
+// stream before they are made from the main one: a camera's two streams come
+// up together, and decoding the main stream for the second before the low
+// one delivers (or passing nothing through for that second) would be waste.
+// A low stream that fails, or turns out too small, ends the wait at once.
+const lowWait = 5 * time.Second
+
 // feedOf returns the feed whose pictures go to a consumer of w×h: the low
-// stream when it serves and its pictures are coming, else the main stream.
+// stream when it serves and its pictures are coming (or will soon, at the
+// camera's start), else the main stream.
 func (c *Camera) feedOf(w, h int, now int64) *feed {
-	if c.lowServes(w, h) && now-c.low.lastPicture.Load() < int64(lowFresh) {
-		return c.low
+	if l := c.low; l != nil {
+		if c.lowServes(w, h) && now-l.lastPicture.Load() < int64(lowFresh) {
+			return l
+		}
+		if c.awaitingLow(w, h, now) {
+			return l
+		}
 	}
 	return &c.feed
+}
+
+// awaitingLow tells whether, the camera having just started, a consumer of
+// w×h waits for the low stream's first pictures.
+func (c *Camera) awaitingLow(w, h int, now int64) bool {
+	if !c.lowStarting(now) || c.low.lastPicture.Load() != 0 {
+		return false
+	}
+	lw, lh := c.low.pictureSize()
+	return lw == 0 || (lw >= w && lh >= h)
+}
+
+// lowStarting tells whether the camera started less than lowWait ago and
+// its low stream is on its way (not failed).
+func (c *Camera) lowStarting(now int64) bool {
+	if now-c.startedAt >= int64(lowWait) {
+		return false
+	}
+	s := State(c.low.stateNow.Load())
+	return s == StateConnecting || s == StateReady
+}
+
+// subFeed returns the feed the sub output is made from, or nil when it
+// needs no pictures: the camera's own sub stream is passed through, or is
+// about to be (it has the sub's codec and size, and its frame rate is
+// being measured, at the camera's start).
+func (c *Camera) subFeed(now int64) *feed {
+	if c.subRelay.Load() {
+		return nil
+	}
+	o := c.sub
+	if c.subMayRelay() {
+		if c.lowStarting(now) {
+			return nil
+		}
+		return &c.feed // until the relay starts, at the low stream's next keyframe
+	}
+	return c.feedOf(o.width, o.height, now)
 }
 
 // wants tells whether a consumer of w×h needs feed f decoded: the main
@@ -81,13 +132,7 @@ func (f *feed) needsPixels() bool {
 		return true
 	}
 	for _, o := range c.outs {
-		switch {
-		case o != c.sub:
-			if f == &c.feed { // a transcoded main is made from the main stream
-				return true
-			}
-		case c.subRelay.Load():
-		case c.wants(f, o.width, o.height, now):
+		if c.decodesFor(f, o, now) {
 			return true
 		}
 	}
@@ -101,12 +146,23 @@ func (f *feed) needsPixels() bool {
 	return false
 }
 
+// decodesFor tells whether f is decoded for output o.
+func (c *Camera) decodesFor(f *feed, o *output, now int64) bool {
+	switch {
+	case o != c.sub:
+		return f == &c.feed // a transcoded main is made from the main stream
+	case f == c.low:
+		return !c.subRelay.Load() && !c.subMayRelay() && c.lowServes(o.width, o.height)
+	}
+	return c.subFeed(now) == f
+}
+
 // feeds tells whether output o gets f's pictures.
 func (c *Camera) feeds(f *feed, o *output, now int64) bool {
 	if o != c.sub {
 		return f == &c.feed
 	}
-	return !c.subRelay.Load() && c.feedOf(o.width, o.height, now) == f
+	return c.subFeed(now) == f
 }
 
 // snapshotFeed returns the feed that serves a snapshot width pixels wide (0:
@@ -124,15 +180,26 @@ func (c *Camera) snapshotFeed(width int) *feed {
 }
 
 // subFits tells whether the camera's own sub stream can be <camera>/sub as
-// it is: H.264 at the sub output's size and frame rate.
+// it is: H.264 at the sub output's size and frame rate. (Its profile and
+// bitrate are the camera's: every player decodes Main and High.)
 func (c *Camera) subFits() bool {
+	want := float64(c.cfg.Sub.FPS)
+	return c.subMayRelay() && math.Abs(c.low.fps()-want) <= subRateTolerance*want
+}
+
+// subMayRelay tells whether the camera's own sub stream is H.264 at the sub
+// output's size, and its frame rate, if measured already, is the sub's.
+func (c *Camera) subMayRelay() bool {
 	l := c.low
 	if c.sub == nil || l == nil || codec.Codec(l.codecNow.Load()) != codec.H264 {
 		return false
 	}
 	w, h := l.pictureSize()
-	want := float64(c.cfg.Sub.FPS)
-	return w == c.sub.width && h == c.sub.height && math.Abs(l.fps()-want) <= subRateTolerance*want
+	if w != c.sub.width || h != c.sub.height {
+		return false
+	}
+	fps, want := l.fps(), float64(c.cfg.Sub.FPS)
+	return fps == 0 || math.Abs(fps-want) <= subRateTolerance*want
 }
 
 // relaySub passes an access unit of the camera's own sub stream through to
@@ -177,7 +244,8 @@ func (c *Camera) feedEnded(f *feed) {
 // Sources says where a camera's consumers' pictures come from now: "main"
 // (the main stream, decoded), "sub_url" (the camera's own low-resolution
 // stream, decoded) or "passthrough" (the sub output is the camera's own sub
-// stream as it is).
+// stream as it is); "waiting" for the camera's own sub stream, in the first
+// seconds of the camera.
 type Sources struct {
 	Sub   string `json:"sub,omitempty"`
 	Tiles string `json:"tiles,omitempty"` // "main", "sub_url" or "main+sub_url" (tiles of different sizes)
@@ -193,9 +261,13 @@ func (c *Camera) sources() Sources {
 	}
 	var s Sources
 	if c.sub != nil {
-		s.Sub = name(c.feedOf(c.sub.width, c.sub.height, now))
-		if c.subRelay.Load() {
+		switch f := c.subFeed(now); {
+		case c.subRelay.Load():
 			s.Sub = "passthrough"
+		case f == nil:
+			s.Sub = "waiting" // for the camera's own sub stream, at the camera's start
+		default:
+			s.Sub = name(f)
 		}
 	}
 	if sinks := c.sinks.Load(); sinks != nil {
