@@ -162,9 +162,25 @@ function renderCamera(container, cam) {
     ["reconnects", String(cam.reconnects)],
     ["decode errors", String(cam.decode_errors) + (cam.queue_drops ? ", " + cam.queue_drops + " dropped" : "")],
   ];
+  const ss = cam.sub_stream;
+  if (ss) {
+    // The camera's own small stream (sub_url), and what it feeds.
+    const size = ss.width ? ss.width + "x" + ss.height + " " : "";
+    rows.push(["sub_url in", ss.state + ", " + size + ss.fps.toFixed(1) + " fps, " + fmtRate(ss.bitrate_in_10s)]);
+  }
   if (cam.main) rows.push(["main out", fmtOut(cam.main)]);
   for (const o of cam.outputs || []) rows.push([o.name + " out", fmtOut(o)]);
-  const err = cam.last_error ? "last error (" + new Date(cam.last_error_at).toLocaleTimeString() + "): " + cam.last_error : "";
+  const src = cam.sources || {};
+  if (ss && (src.sub || src.tiles)) {
+    const parts = [];
+    if (src.sub) parts.push("sub ← " + src.sub);
+    if (src.tiles) parts.push("tiles ← " + src.tiles);
+    rows.push(["made from", parts.join(", ")]);
+  }
+  let err = cam.last_error ? "last error (" + new Date(cam.last_error_at).toLocaleTimeString() + "): " + cam.last_error : "";
+  if (ss && ss.last_error && ss.state !== "ready") {
+    err += (err ? "; " : "") + "sub_url (" + new Date(ss.last_error_at).toLocaleTimeString() + "): " + ss.last_error;
+  }
   fill(c.querySelector(".body"), cam.name, cam.state, rows, err, Object.entries(cam.urls));
 }
 
