@@ -17,13 +17,23 @@ func NewFrameRateGate(fps int) FrameRateGate {
 }
 
 // Accept reports whether the picture at pts is kept.
-func (g *FrameRateGate) Accept(pts time.Duration) bool {
+func (g *FrameRateGate) Accept(pts time.Duration) bool { return g.accept(pts, 0) }
+
+// AcceptPreferred is Accept for a picture that is cheaper to keep than its
+// neighbours (a grid tile's, when the camera's sub stream has just scaled
+// it): it is kept up to half an interval before its time. The rate stays
+// the same, since the next picture is due an interval after this one was.
+func (g *FrameRateGate) AcceptPreferred(pts time.Duration) bool {
+	return g.accept(pts, g.interval/2)
+}
+
+func (g *FrameRateGate) accept(pts, early time.Duration) bool {
 	switch {
 	case !g.started || pts < g.next-2*g.interval || pts > g.next+2*g.interval:
 		// First picture, or a jump in time: start again from this picture.
 		g.next, g.started = pts+g.interval, true
 		return true
-	case pts >= g.next:
+	case pts >= g.next-early:
 		g.next += g.interval
 		return true
 	}

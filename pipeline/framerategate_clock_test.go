@@ -29,3 +29,36 @@ func TestGateAndGridForYears(t *testing.T) {
 		}
 	}
 }
+
+// TestGatePrefersScaledPictures: a 15 fps tile of a 25 fps camera whose
+// 10 fps sub keeps its own pictures takes 15 pictures a second either way,
+// but, preferring the sub's, shares all 10 of them instead of 5.
+func TestGatePrefersScaledPictures(t *testing.T) {
+	for _, prefer := range []bool{false, true} {
+		sub, tile := NewFrameRateGate(10), NewFrameRateGate(15)
+		kept, shared := 0, 0
+		for i := 0; i < 250; i++ { // 10 s at 25 fps
+			pts := time.Duration(i) * 40 * time.Millisecond
+			bySub := sub.Accept(pts)
+			var byTile bool
+			if prefer && bySub {
+				byTile = tile.AcceptPreferred(pts)
+			} else {
+				byTile = tile.Accept(pts)
+			}
+			if byTile {
+				kept++
+				if bySub {
+					shared++
+				}
+			}
+		}
+		t.Logf("prefer %v: the tile kept %d pictures in 10 s, %d of them the sub's", prefer, kept, shared)
+		if kept < 149 || kept > 151 {
+			t.Errorf("prefer %v: the tile kept %d pictures in 10 s, want 150", prefer, kept)
+		}
+		if want := map[bool]int{false: 50, true: 100}[prefer]; shared != want {
+			t.Errorf("prefer %v: %d pictures shared with the sub in 10 s, want %d", prefer, shared, want)
+		}
+	}
+}

@@ -72,8 +72,19 @@ type tileSink struct {
 // push scales a decoded picture for the tile and stores it. scaled are the
 // camera's outputs' pictures of f, which the tile is made from when one is
 // close enough to its size (cascade.go).
+//
+// The tile prefers the pictures an output scaled (AcceptPreferred): a 15 fps
+// tile of a 25 fps camera with a 10 fps sub then takes all of the sub's 10
+// pictures a second among its 15, instead of 5 by chance (TestGatePrefersScaledPictures), and
+// scales those from 640×360 rather than from 1080p.
 func (t *tileSink) push(f *transcode.Frame, scaled []scaledPicture) {
-	if !t.gate.Accept(f.PTS()) || !t.grid.active() {
+	var keep bool
+	if len(scaled) > 0 {
+		keep = t.gate.AcceptPreferred(f.PTS())
+	} else {
+		keep = t.gate.Accept(f.PTS())
+	}
+	if !keep || !t.grid.active() {
 		return
 	}
 	if f.Width() != t.srcW || f.Height() != t.srcH || t.scaler == nil {
