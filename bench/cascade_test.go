@@ -2,9 +2,7 @@ package bench
 
 import (
 	"testing"
-	"time"
 
-	"github.com/camgate/camgate/codec"
 	"github.com/camgate/camgate/transcode"
 )
 
@@ -14,7 +12,6 @@ import (
 // horizontal pass reads every source pixel, so its cost follows the source
 // size far more than the output size: the second scale from 640×360 costs
 // about a ninth of one from 1080p.
-var cascadeTiles = [][2]int{{426, 240}, {320, 180}, {256, 144}}
 
 // TestCascadedScaleInvisible measures what the cascade changes: each tile
 // size of the 3×3, 4×4 and 5×5 grids at 1280×720, scaled from 1080p directly
@@ -26,72 +23,17 @@ func TestCascadedScaleInvisible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec, err := transcode.NewDecoder(transcode.DecoderConfig{Codec: codec.H264})
+	res, err := MeasureCascade(&Input{Name: clip1080, AUs: aus, FPS: 25}, [2]int{640, 360}, CascadeTiles, transcode.ScaleArea)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer dec.Close()
-	mid, err := transcode.NewScaler(640, 360, transcode.ScaleArea)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mid.Close()
-	type pair struct{ direct, cascaded *transcode.Scaler }
-	var scalers []pair
-	for _, s := range cascadeTiles {
-		d, err := transcode.NewScaler(s[0], s[1], transcode.ScaleArea)
-		if err != nil {
-			t.Fatal(err)
+	for _, r := range res {
+		t.Logf("%dx%d through 640x360 against direct from 1080p: PSNR mean %.1f dB, worst %.1f dB over %d frames", r.Tile[0], r.Tile[1], r.MeanPSNR, r.MinPSNR, r.Frames)
+		if r.Frames != len(aus) {
+			t.Errorf("%dx%d: %d pictures compared, want all %d", r.Tile[0], r.Tile[1], r.Frames, len(aus))
 		}
-		c, err := transcode.NewScaler(s[0], s[1], transcode.ScaleArea)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		defer c.Close()
-		scalers = append(scalers, pair{d, c})
-	}
-	sum := make([]float64, len(cascadeTiles))
-	worst := make([]float64, len(cascadeTiles))
-	for i := range worst {
-		worst[i] = 1000
-	}
-	n := 0
-	for i, nalus := range aus {
-		au := codec.AccessUnit{NALUs: nalus, PTS: time.Duration(i) * 40 * time.Millisecond, Keyframe: codec.IsKeyframe(codec.H264, nalus)}
-		if err := dec.Send(&au); err != nil {
-			t.Fatal(err)
-		}
-		f, err := dec.Receive()
-		if err != nil || f == nil {
-			t.Fatalf("frame %d: %v", i, err)
-		}
-		m, err := mid.Scale(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for j, p := range scalers {
-			a, err := p.direct.Scale(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := p.cascaded.Scale(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			db, err := transcode.PSNR(a, b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sum[j] += db
-			worst[j] = min(worst[j], db)
-		}
-		n++
-	}
-	for j, s := range cascadeTiles {
-		t.Logf("%dx%d through 640x360 against direct from 1080p: PSNR mean %.1f dB, worst %.1f dB over %d frames", s[0], s[1], sum[j]/float64(n), worst[j], n)
-		if worst[j] < 40 {
-			t.Errorf("%dx%d: worst PSNR %.1f dB: the cascade is visible", s[0], s[1], worst[j])
+		if r.MinPSNR < InvisiblePSNR {
+			t.Errorf("%dx%d: worst PSNR %.1f dB: the cascade is visible", r.Tile[0], r.Tile[1], r.MinPSNR)
 		}
 	}
 }

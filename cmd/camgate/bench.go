@@ -232,8 +232,35 @@ func printBenchReport(stdout io.Writer, f benchFlags, in *bench.Input, results [
 	}
 	fmt.Fprintf(stdout, "\nrecommended (most cameras with %s): %s — %.1f cameras per machine, %.2f dB, SSIM %.4f, %.0f kbit/s\n",
 		limit, best.Label, best.StreamsPerMachine, best.PSNR, best.SSIM, best.Bitrate/1000)
+	if err := printCascade(stdout, in, best.Setting); err != nil {
+		return "", err
+	}
+	// The snippet comes last, to be copied as it is.
 	fmt.Fprintf(stdout, "\n# camgate.yml\n%s", best.Setting.ConfigSnippet())
 	return best.Label, nil
+}
+
+// printCascade reports what grid tiles made from the recommended sub
+// stream's picture (camgate's cascade) look like against tiles scaled from
+// the camera's picture.
+func printCascade(stdout io.Writer, in *bench.Input, s bench.Setting) error {
+	via := [2]int{s.Width, s.Height}
+	var tiles [][2]int
+	for _, t := range bench.CascadeTiles {
+		if t[0] < via[0] && t[1] < via[1] {
+			tiles = append(tiles, t)
+		}
+	}
+	if len(tiles) == 0 {
+		return nil
+	}
+	fmt.Fprintf(stdout, "\nGrid tiles (3×3, 4×4, 5×5 at 1280×720) made from this sub's %dx%d picture, against scaling the camera's:\n", via[0], via[1])
+	res, err := bench.MeasureCascade(in, via, tiles, s.Scale)
+	if err != nil {
+		return err
+	}
+	bench.WriteCascade(stdout, res)
+	return nil
 }
 
 // writeBenchFiles writes the CSV, JSON and chart files asked for.

@@ -27,7 +27,8 @@ func TestBenchCommand(t *testing.T) {
 	t.Logf("\n%s", out.String())
 	stdout := out.String()
 	for _, want := range []string{"cams/machine", "PSNR dB", "ultrafast crf23 320x180@10", "veryfast 60k 320x180@10",
-		"recommended (most cameras with PSNR ≥ 36.0 dB)", "# camgate.yml\ndefaults:\n  sub:\n    size: 320x180"} {
+		"recommended (most cameras with PSNR ≥ 36.0 dB)", "# camgate.yml\ndefaults:\n  sub:\n    size: 320x180",
+		"tile 256x144 through 320x180 against direct: PSNR mean", "camgate scales such tiles from the camera's picture"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q", want)
 		}
