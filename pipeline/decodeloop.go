@@ -163,7 +163,7 @@ func (d *feedDecoder) hand(fr *transcode.Frame) error {
 	l.updateSinks()
 	if l.sinks != nil {
 		for _, t := range *l.sinks {
-			if c.feedOf(t.slot.w, t.slot.h, now) == f {
+			if c.tileFeed(t, now) == f {
 				t.push(fr, l.scaled[:l.numScaled])
 			}
 		}

@@ -138,12 +138,29 @@ func (f *feed) needsPixels() bool {
 	}
 	if sinks := c.sinks.Load(); sinks != nil {
 		for _, t := range *sinks {
-			if c.wants(f, t.slot.w, t.slot.h, now) {
+			w, h := c.tileNeed(t)
+			if c.wants(f, w, h, now) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// tileNeed is the size of the low stream's picture in tile t (a 16:9
+// picture letterboxed into a 640×720 tile is 640×360): what the low stream
+// must have to serve it.
+func (c *Camera) tileNeed(t *tileSink) (int, int) {
+	if c.low == nil {
+		return t.slot.w, t.slot.h
+	}
+	return t.need(c.low.pictureSize())
+}
+
+// tileFeed returns the feed whose pictures go to tile t.
+func (c *Camera) tileFeed(t *tileSink, now int64) *feed {
+	w, h := c.tileNeed(t)
+	return c.feedOf(w, h, now)
 }
 
 // decodesFor tells whether f is decoded for output o.
@@ -272,7 +289,7 @@ func (c *Camera) sources() Sources {
 	}
 	if sinks := c.sinks.Load(); sinks != nil {
 		for _, t := range *sinks {
-			n := name(c.feedOf(t.slot.w, t.slot.h, now))
+			n := name(c.tileFeed(t, now))
 			switch s.Tiles {
 			case "", n:
 				s.Tiles = n

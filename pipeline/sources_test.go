@@ -178,3 +178,27 @@ func TestSubURLTranscodedFromLowStream(t *testing.T) {
 		return st.Sources.Tiles == "main" && st.Decoded > 0
 	})
 }
+
+// TestTileNeed: the size a source must have to serve a tile is the size of
+// its picture in the tile: a 16:9 stream letterboxed into a 2×1 grid's
+// 640×720 tile needs 640×360, cropped it needs 1280×720, stretched the tile.
+func TestTileNeed(t *testing.T) {
+	for _, tc := range []struct {
+		fit          Fit
+		tw, th       int
+		w, h         int
+		wantW, wantH int
+	}{
+		{FitLetterbox, 640, 720, 640, 360, 640, 360},
+		{FitLetterbox, 640, 720, 1920, 1080, 640, 360},
+		{FitCrop, 640, 720, 640, 360, 1280, 720},
+		{FitStretch, 640, 720, 640, 360, 640, 720},
+		{FitLetterbox, 426, 240, 704, 576, 292, 240}, // a 4:3-ish D1 sub stream in a 16:9 tile
+		{FitLetterbox, 640, 720, 0, 0, 640, 720},     // not known yet: the tile's size
+	} {
+		s := &tileSink{slot: &tileSlot{w: tc.tw, h: tc.th}, fit: tc.fit}
+		if w, h := s.need(tc.w, tc.h); w != tc.wantW || h != tc.wantH {
+			t.Errorf("%v %dx%d tile of %dx%d: needs %dx%d, want %dx%d", tc.fit, tc.tw, tc.th, tc.w, tc.h, w, h, tc.wantW, tc.wantH)
+		}
+	}
+}

@@ -134,18 +134,7 @@ func (t *tileSink) scale(f *transcode.Frame, scaled []scaledPicture) (*transcode
 func (t *tileSink) configure(w, h int) bool {
 	t.close()
 	tw, th := t.slot.w, t.slot.h
-	sw, sh := tw, th // stretch
-	switch t.fit {
-	case FitLetterbox, FitCrop:
-		// Scale by the smaller ratio to fit inside, the larger to cover.
-		fitW := w*th > tw*h // the source is wider than the tile
-		if (t.fit == FitLetterbox) == fitW {
-			sw, sh = tw, h*tw/w
-		} else {
-			sw, sh = w*th/h, th
-		}
-	}
-	sw, sh = max(sw&^1, transcode.MinDimension), max(sh&^1, transcode.MinDimension)
+	sw, sh := fitSize(t.fit, tw, th, w, h)
 	sc, err := transcode.NewScaler(sw, sh, t.alg)
 	if err != nil {
 		return false
@@ -155,6 +144,33 @@ func (t *tileSink) configure(w, h int) bool {
 	t.cx, t.cy = max((sw-tw)/2, 0)&^1, max((sh-th)/2, 0)&^1
 	t.clear = true
 	return true
+}
+
+// fitSize is the size a w×h picture is scaled to for a tw×th tile: the
+// tile's (stretch), the largest that fits inside it (letterbox) or the
+// smallest that covers it (crop), in even numbers.
+func fitSize(fit Fit, tw, th, w, h int) (sw, sh int) {
+	sw, sh = tw, th // stretch
+	switch fit {
+	case FitLetterbox, FitCrop:
+		// Scale by the smaller ratio to fit inside, the larger to cover.
+		fitW := w*th > tw*h // the source is wider than the tile
+		if (fit == FitLetterbox) == fitW {
+			sw, sh = tw, h*tw/w
+		} else {
+			sw, sh = w*th/h, th
+		}
+	}
+	return max(sw&^1, transcode.MinDimension), max(sh&^1, transcode.MinDimension)
+}
+
+// need is the size of picture the tile shows of a w×h source (0×0: not
+// known yet, then the tile's size): the least a source must have to serve it.
+func (t *tileSink) need(w, h int) (int, int) {
+	if w <= 0 || h <= 0 {
+		return t.slot.w, t.slot.h
+	}
+	return fitSize(t.fit, t.slot.w, t.slot.h, w, h)
 }
 
 func (t *tileSink) close() {
