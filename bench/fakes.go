@@ -31,23 +31,35 @@ func StartFakeCameras(n int, clipPath string, port int) (stop func(), err error)
 // StartFakeCamerasFPS serves n cameras playing the clip at fps frames per
 // second, on ports port, port+1, … (FakeCameraURL).
 func StartFakeCamerasFPS(n int, clipPath string, fps, port int) (stop func(), err error) {
+	_, stop, err = StartFakeCamerasAt(n, clipPath, fps, port, false)
+	return stop, err
+}
+
+// StartFakeCamerasAt serves n cameras playing the clip at fps frames per
+// second and returns their URLs. Port 0 puts them on ephemeral ports, where
+// several runs on one machine do not collide; another port puts them at
+// FakeCameraURL or, with sub, at FakeCameraSubURL: cameras that serve the
+// cameras' own sub streams (path camI/sub).
+func StartFakeCamerasAt(n int, clipPath string, fps, port int, sub bool) (urls []string, stop func(), err error) {
 	return startFakes(n, clipPath, fps, func(i int) (string, string) {
-		return fmt.Sprintf("127.0.0.1:%d", port+i), fmt.Sprintf("cam%d", i+1)
+		addr, path := "127.0.0.1:0", fmt.Sprintf("cam%d", i+1)
+		if sub {
+			path += "/sub"
+		}
+		switch {
+		case port != 0 && sub:
+			addr = fmt.Sprintf("127.0.0.1:%d", port+FakeSubPortOffset+i)
+		case port != 0:
+			addr = fmt.Sprintf("127.0.0.1:%d", port+i)
+		}
+		return addr, path
 	})
 }
 
-// StartFakeCameraSubs serves the cameras' own sub streams: n cameras playing
-// the clip at fps, at FakeCameraSubURL.
-func StartFakeCameraSubs(n int, clipPath string, fps, port int) (stop func(), err error) {
-	return startFakes(n, clipPath, fps, func(i int) (string, string) {
-		return fmt.Sprintf("127.0.0.1:%d", port+FakeSubPortOffset+i), fmt.Sprintf("cam%d/sub", i+1)
-	})
-}
-
-func startFakes(n int, clipPath string, fps int, where func(i int) (addr, path string)) (stop func(), err error) {
+func startFakes(n int, clipPath string, fps int, where func(i int) (addr, path string)) (urls []string, stop func(), err error) {
 	clip, err := fakecam.LoadClip(clipPath)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var cams []*fakecam.Camera
 	stop = func() {
@@ -60,9 +72,10 @@ func startFakes(n int, clipPath string, fps int, where func(i int) (addr, path s
 		c, err := fakecam.Start(fakecam.Config{Clip: clip, Path: path, Address: addr, FPS: fps})
 		if err != nil {
 			stop()
-			return nil, err
+			return nil, nil, err
 		}
 		cams = append(cams, c)
+		urls = append(urls, c.URL())
 	}
-	return stop, nil
+	return urls, stop, nil
 }

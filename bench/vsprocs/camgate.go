@@ -23,13 +23,14 @@ func gridLayout(n int) (cols, rows, tileW, tileH int) {
 
 // camgateConfig is the gateway of n cameras with their sub streams and the
 // grid of all of them.
-func camgateConfig(o *options, n int) (pipeline.Config, error) {
+func camgateConfig(o *options, h *harness) (pipeline.Config, error) {
+	n := len(h.Cameras)
 	var cams []pipeline.CameraConfig
 	var names []string
 	for i := 0; i < n; i++ {
-		c := pipeline.CameraConfig{Name: fmt.Sprintf("cam%d", i+1), URL: bench.FakeCameraURL(o.port, i), Sub: pipeline.DefaultSub}
+		c := pipeline.CameraConfig{Name: fmt.Sprintf("cam%d", i+1), URL: h.Cameras[i], Sub: pipeline.DefaultSub}
 		if o.cameraSub {
-			if err := setSubURL(&c, bench.FakeCameraSubURL(o.port, i)); err != nil {
+			if err := setSubURL(&c, h.Subs[i]); err != nil {
 				return pipeline.Config{}, err
 			}
 		}
@@ -47,7 +48,12 @@ func camgateConfig(o *options, n int) (pipeline.Config, error) {
 // measureCamgate runs the gateway in this process, its readers in the
 // harness.
 func measureCamgate(o *options, n int) (result, error) {
-	cfg, err := camgateConfig(o, n)
+	h, err := startHarness(o, n)
+	if err != nil {
+		return result{}, err
+	}
+	defer h.Close()
+	cfg, err := camgateConfig(o, h)
 	if err != nil {
 		return result{}, err
 	}
@@ -57,11 +63,9 @@ func measureCamgate(o *options, n int) (result, error) {
 		return result{}, err
 	}
 	defer g.Close()
-	h, err := startHarness(o, n, g.Server().Addr().String())
-	if err != nil {
+	if err := h.read(g.Server().Addr().String()); err != nil {
 		return result{}, err
 	}
-	defer h.Close()
 	if err := warmUp(o, h); err != nil {
 		return result{}, err
 	}

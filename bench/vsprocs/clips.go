@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,14 +21,14 @@ import (
 // -camera-sub, makes the cameras' own sub stream from it. Both are made once
 // with the ffmpeg program and cached.
 func prepareClips(o *options) error {
-	if _, err := fakecam.LoadClip(o.clip); err != nil {
+	if err := annexB(o.clip); err != nil {
 		fps := strconv.Itoa(o.clipFPS)
 		conv, err2 := cachedClip(o, o.clip, "annexb", []string{"-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
 			"-g", strconv.Itoa(2 * o.clipFPS), "-bf", "0", "-pix_fmt", "yuv420p", "-r", fps, "-fps_mode", "cfr"}, false)
 		if err2 != nil {
 			return fmt.Errorf("-clip %s is not raw Annex-B H.264/H.265 (%v), and re-encoding it failed: %w", o.clip, err, err2)
 		}
-		o.clip = conv
+		o.userClip, o.clip = o.clip, conv
 	}
 	if !o.cameraSub {
 		return nil
@@ -41,17 +43,35 @@ func prepareClips(o *options) error {
 	return nil
 }
 
+// annexB says whether the fake cameras play the file as it is: a raw
+// Annex-B stream (which starts with a start code: a container that merely
+// holds some start codes does not) beginning with a keyframe.
+func annexB(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	head := make([]byte, 4)
+	_, err = io.ReadFull(f, head)
+	f.Close()
+	if err != nil || !(bytes.HasPrefix(head, []byte{0, 0, 1}) || bytes.Equal(head, []byte{0, 0, 0, 1})) {
+		return errors.New("no start code at its beginning")
+	}
+	_, err = fakecam.LoadClip(path)
+	return err
+}
+
 // cachedClip returns a raw H.264 file that the ffmpeg program makes from in
 // with args, made once and kept in the user's cache folder under a name from
-// the input's content and the arguments. annexB says the input is a raw
+// the input's content and the arguments. raw says the input is a raw
 // stream, whose frame rate is then given.
-func cachedClip(o *options, in, kind string, args []string, annexB bool) (string, error) {
+func cachedClip(o *options, in, kind string, args []string, raw bool) (string, error) {
 	program, err := o.ffmpegProgram()
 	if err != nil {
 		return "", err
 	}
 	var inArgs []string
-	if annexB {
+	if raw {
 		inArgs = []string{"-framerate", strconv.Itoa(o.clipFPS)}
 	}
 	inArgs = append(inArgs, "-i", in)
@@ -87,7 +107,7 @@ func cachedClip(o *options, in, kind string, args []string, annexB bool) (string
 		os.Remove(tmp)
 		return "", err
 	}
-	if _, err := fakecam.LoadClip(tmp); err != nil {
+	if err := annexB(tmp); err != nil {
 		os.Remove(tmp)
 		return "", err
 	}

@@ -17,7 +17,8 @@ import (
 // ffmpegCommands are the arguments of the process-per-output side's ffmpeg
 // processes for n cameras: one per sub stream, then the grid's. Each
 // publishes its output to the relay.
-func ffmpegCommands(o *options, n int, relay string) [][]string {
+func ffmpegCommands(o *options, h *harness) [][]string {
+	n, relay := len(h.Cameras), h.relay
 	x264 := func(bitrate string, gop int) []string {
 		return []string{"-c:v", "libx264", "-threads", "1", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "main",
 			"-b:v", bitrate, "-maxrate", bitrate, "-bufsize", bitrate, "-g", strconv.Itoa(gop), "-bf", "0"}
@@ -30,9 +31,9 @@ func ffmpegCommands(o *options, n int, relay string) [][]string {
 	}
 	// What the grid's tiles are made from: the main streams, or with
 	// -camera-sub the cameras' own sub streams.
-	tileSource := func(i int) string { return bench.FakeCameraURL(o.port, i) }
+	tileSource := h.Cameras
 	if o.cameraSub {
-		tileSource = func(i int) string { return bench.FakeCameraSubURL(o.port, i) }
+		tileSource = h.Subs
 	}
 	common := []string{"-nostdin", "-hide_banner", "-v", "warning"}
 
@@ -40,10 +41,10 @@ func ffmpegCommands(o *options, n int, relay string) [][]string {
 	for i := 0; i < n; i++ {
 		args := append([]string{}, common...)
 		if o.cameraSub { // the camera's sub stream already is the sub output
-			args = append(args, input(bench.FakeCameraSubURL(o.port, i))...)
+			args = append(args, input(h.Subs[i])...)
 			args = append(args, "-an", "-c:v", "copy")
 		} else {
-			args = append(args, input(bench.FakeCameraURL(o.port, i))...)
+			args = append(args, input(h.Cameras[i])...)
 			args = append(args, "-an", "-filter_threads", "1", "-vf", fmt.Sprintf("fps=%d,scale=%d:%d:flags=area", subFPS, subWidth, subHeight))
 			args = append(args, x264("512k", 20)...)
 		}
@@ -54,7 +55,7 @@ func ffmpegCommands(o *options, n int, relay string) [][]string {
 	args := append([]string{}, common...)
 	var filter, stack, layout []string
 	for i := 0; i < n; i++ {
-		args = append(args, input(tileSource(i))...)
+		args = append(args, input(tileSource[i])...)
 		filter = append(filter, fmt.Sprintf("[%d:v]fps=%d,scale=%d:%d:flags=area:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2[v%d]",
 			i, gridFPS, tw, th, tw, th, i))
 		stack = append(stack, fmt.Sprintf("[v%d]", i))
@@ -125,18 +126,21 @@ func measureFFmpeg(o *options, n int) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	h, err := startHarness(o, n, "relay")
+	h, err := startHarness(o, n)
 	if err != nil {
 		return result{}, err
 	}
 	defer h.Close()
+	if err := h.read("relay"); err != nil {
+		return result{}, err
+	}
 	var procs []*ffmpegProc
 	defer func() {
 		for _, p := range procs {
 			p.stop()
 		}
 	}()
-	for _, args := range ffmpegCommands(o, n, h.relay) {
+	for _, args := range ffmpegCommands(o, h) {
 		p, err := startFFmpeg(program, args)
 		if err != nil {
 			return result{}, err

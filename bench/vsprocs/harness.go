@@ -2,13 +2,16 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/camgate/camgate/bench"
@@ -19,22 +22,31 @@ import (
 // processes publish to, and the readers of both sides. Its CPU is measured
 // and shown apart.
 //
-// It says "ready <relay address or ->" on its standard output when the
-// cameras serve, answers each "count" line on its standard input with the
-// readers' counts as one JSON line, and ends when its standard input closes.
+// It says where its cameras are (a JSON line of cameraURLs) on its standard
+// output once they serve. On its standard input it is then told "read
+// <host:port>" (a gateway) or "read relay" (run the relay and read from it),
+// to which it answers "reading <relay's host:port or ->", and "count", to
+// which it answers with the readers' counts as one JSON line. It ends when
+// its standard input closes.
+
+// cameraURLs are where the harness's cameras are.
+type cameraURLs struct {
+	Cameras []string `json:"cameras"`
+	Subs    []string `json:"subs,omitempty"` // their own sub streams, with -camera-sub
+}
 
 // harness is the parent's handle on the harness process.
 type harness struct {
+	cameraURLs
 	cmd   *exec.Cmd
 	in    io.WriteCloser
 	out   *bufio.Reader
 	relay string // the relay's host:port, if it runs one
 }
 
-// startHarness starts the cameras and readers of read: the gateway's
-// host:port, or "relay" to run the relay and read from it.
-func startHarness(o *options, n int, read string) (*harness, error) {
-	args := []string{"-child", read, "-n", strconv.Itoa(n), "-clip", o.clip, "-clip-fps", strconv.Itoa(o.clipFPS), "-port", strconv.Itoa(o.port)}
+// startHarness starts n cameras.
+func startHarness(o *options, n int) (*harness, error) {
+	args := []string{"-child", "harness", "-n", strconv.Itoa(n), "-clip", o.clip, "-clip-fps", strconv.Itoa(o.clipFPS), "-port", strconv.Itoa(o.port)}
 	if o.subClip != "" {
 		args = append(args, "-sub-clip", o.subClip)
 	}
@@ -52,20 +64,35 @@ func startHarness(o *options, n int, read string) (*harness, error) {
 		return nil, err
 	}
 	h := &harness{cmd: cmd, in: in, out: bufio.NewReader(out)}
-	line, err := h.out.ReadString('\n')
+	line, err := h.out.ReadBytes('\n')
+	if err == nil {
+		err = json.Unmarshal(line, &h.cameraURLs)
+	}
 	if err != nil {
 		h.Close()
 		return nil, fmt.Errorf("harness: %w", err)
 	}
+	return h, nil
+}
+
+// read starts the readers of server, a gateway's host:port, or "relay" to
+// run the relay and read from it.
+func (h *harness) read(server string) error {
+	if _, err := io.WriteString(h.in, "read "+server+"\n"); err != nil {
+		return fmt.Errorf("harness: %w", err)
+	}
+	line, err := h.out.ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("harness: %w", err)
+	}
 	f := strings.Fields(line)
-	if len(f) != 2 || f[0] != "ready" {
-		h.Close()
-		return nil, fmt.Errorf("harness said %q", line)
+	if len(f) != 2 || f[0] != "reading" {
+		return fmt.Errorf("harness said %q", line)
 	}
 	if f[1] != "-" {
 		h.relay = f[1]
 	}
-	return h, nil
+	return nil
 }
 
 // counts asks the readers what they received so far.
@@ -101,43 +128,75 @@ func (h *harness) Close() error {
 	}
 }
 
-// runHarness is the harness process: read is the gateway's host:port or
-// "relay".
-func runHarness(o *options, read string) error {
-	stop, err := bench.StartFakeCamerasFPS(o.n, o.clip, o.clipFPS, o.port)
-	if err != nil {
+// Packets dropped in the harness: by the fake cameras to a reader (camgate's
+// sources, the ffmpeg processes) that did not take them in time, and by the
+// relay to the harness's own readers.
+var cameraDrops, relayDrops atomic.Int64
+
+// cameraLog takes what the fake cameras' RTSP servers log: they log each
+// packet a session's full write queue drops ("write queue is full"), which
+// is counted; anything else goes to standard error.
+type cameraLog struct{}
+
+func (cameraLog) Write(b []byte) (int, error) {
+	if bytes.Contains(b, []byte("write queue is full")) {
+		cameraDrops.Add(1)
+		return len(b), nil
+	}
+	return os.Stderr.Write(b)
+}
+
+// runHarness is the harness process.
+func runHarness(o *options) error {
+	log.SetFlags(0)
+	log.SetOutput(cameraLog{})
+	var where cameraURLs
+	var err error
+	var stop func()
+	if where.Cameras, stop, err = bench.StartFakeCamerasAt(o.n, o.clip, o.clipFPS, o.port, false); err != nil {
 		return err
 	}
 	defer stop()
 	if o.subClip != "" {
-		stopSubs, err := bench.StartFakeCameraSubs(o.n, o.subClip, subFPS, o.port)
-		if err != nil {
+		if where.Subs, stop, err = bench.StartFakeCamerasAt(o.n, o.subClip, subFPS, o.port, true); err != nil {
 			return err
 		}
-		defer stopSubs()
+		defer stop()
 	}
-	server, relayAddr := read, "-"
-	if read == "relay" {
-		r, err := startRelay()
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		server, relayAddr = r.Addr(), r.Addr()
-	}
-	rd, err := startReaders(server, o.n)
-	if err != nil {
+	enc := json.NewEncoder(os.Stdout)
+	if err := enc.Encode(where); err != nil {
 		return err
 	}
-	defer rd.Close()
-	fmt.Println("ready", relayAddr)
+	var rd *readers
+	defer func() {
+		if rd != nil {
+			rd.Close()
+		}
+	}()
 	in := bufio.NewScanner(os.Stdin)
-	enc := json.NewEncoder(os.Stdout)
 	for in.Scan() {
-		if in.Text() == "count" {
+		cmd, arg, _ := strings.Cut(in.Text(), " ")
+		switch {
+		case cmd == "read" && rd == nil:
+			server, relayAddr := arg, "-"
+			if arg == "relay" {
+				r, err := startRelay()
+				if err != nil {
+					return err
+				}
+				defer r.Close()
+				server, relayAddr = r.Addr(), r.Addr()
+			}
+			if rd, err = startReaders(server, o.n); err != nil {
+				return err
+			}
+			fmt.Println("reading", relayAddr)
+		case cmd == "count" && rd != nil:
 			if err := enc.Encode(rd.counts()); err != nil {
 				return err
 			}
+		default:
+			return fmt.Errorf("harness: %q?", in.Text())
 		}
 	}
 	return nil

@@ -18,9 +18,10 @@
 //
 // For each N of -steps, in turn, each side runs for -warmup and then
 // -duration, and is said to keep real time when every reader got its stream's
-// frame rate (sub 10, grid 15 fps) within 5% and nothing was lost: no access
-// unit dropped from camgate's decode queues, no warning or error line from
-// any ffmpeg (missed RTP packets, undecodable pictures). A side that fails a
+// frame rate (sub 10, grid 15 fps) within 5% and nothing was lost: no packet
+// a camera dropped because the side did not read it in time, no access unit
+// dropped from camgate's decode queues, no warning or error line from any
+// ffmpeg (missed RTP packets, undecodable pictures). A side that fails a
 // step is not stepped further. Each row gives the CPU cores (CPU seconds per
 // second of the side's processes only), the memory (sum of PSS), the
 // readers' frame rates, and cores per camera against a floor: one camera's
@@ -88,6 +89,7 @@ type options struct {
 	warmup      time.Duration
 	clip        string
 	clipFPS     int
+	userClip    string // -clip, when clip is its re-encoding
 	cameraSub   bool
 	subClip     string // the cameras' own sub stream, made from clip with -camera-sub
 	port        int
@@ -107,16 +109,16 @@ func main() {
 	flag.StringVar(&o.clip, "clip", bench.TestdataDir()+"/cam1080p25.h264", "clip the fake cameras play: raw H.264/H.265 Annex B, or any file the ffmpeg program reads")
 	flag.IntVar(&o.clipFPS, "clip-fps", 25, "frame rate the fake cameras play the clip at")
 	flag.BoolVar(&o.cameraSub, "camera-sub", false, "each camera also serves its own 640x360@10 sub stream, which both sides use")
-	flag.IntVar(&o.port, "port", 19554, fmt.Sprintf("first port of the fake cameras (their own sub streams: %d above)", bench.FakeSubPortOffset))
+	flag.IntVar(&o.port, "port", 0, fmt.Sprintf("first port of the fake cameras, their own sub streams %d above (default: ephemeral ports)", bench.FakeSubPortOffset))
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of camgate's measurement window to this file (-n<N> appended with several steps)")
 	flag.BoolVar(&o.camgateOnly, "camgate-only", false, "measure camgate's side only (to compare two camgate builds side by side)")
-	flag.StringVar(&child, "child", "", "internal: run the harness, reading this gateway address or the relay")
+	flag.StringVar(&child, "child", "", "internal: run the harness")
 	flag.StringVar(&o.subClip, "sub-clip", "", "internal: the harness's sub stream clip")
 	flag.Parse()
 	transcode.SetLogHandler(transcode.LogError, nil)
 	var err error
 	if child != "" {
-		err = runHarness(o, child)
+		err = runHarness(o)
 	} else {
 		stepsSet := false
 		flag.Visit(func(f *flag.Flag) { stepsSet = stepsSet || f.Name == "steps" })

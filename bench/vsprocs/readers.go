@@ -46,6 +46,9 @@ type counts struct {
 	At   time.Time `json:"at"`
 	Sub  []int     `json:"sub"`
 	Grid int       `json:"grid"`
+
+	CameraDrops int64 `json:"camera_drops"` // packets the fake cameras dropped to their readers
+	RelayDrops  int64 `json:"relay_drops"`  // packets the relay dropped to the harness's readers
 }
 
 func (r *readers) counts() counts {
@@ -54,6 +57,7 @@ func (r *readers) counts() counts {
 		c.Sub = append(c.Sub, p.Stats().Pictures)
 	}
 	c.Grid = r.grid.Stats().Pictures
+	c.CameraDrops, c.RelayDrops = cameraDrops.Load(), relayDrops.Load()
 	return c
 }
 

@@ -118,6 +118,12 @@ func (h *relayHandler) OnRecord(ctx *gortsplib.ServerHandlerOnRecordCtx) (*base.
 	return &base.Response{StatusCode: base.StatusOK}, nil
 }
 
+// OnStreamWriteError counts the packets the relay could not send to a
+// reader in time: the harness's readers fell behind.
+func (h *relayHandler) OnStreamWriteError(*gortsplib.ServerHandlerOnStreamWriteErrorCtx) {
+	relayDrops.Add(1)
+}
+
 func (h *relayHandler) OnSessionClose(ctx *gortsplib.ServerHandlerOnSessionCloseCtx) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

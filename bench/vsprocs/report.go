@@ -8,6 +8,9 @@ import (
 )
 
 func printHeader(o *options, f floors) {
+	if o.userClip != "" {
+		fmt.Printf("vsprocs: -clip %s re-encoded to %s\n", o.userClip, o.clip)
+	}
 	fmt.Printf("vsprocs: fake cameras playing %s (%dx%d@%d); outputs per camera: a sub stream %dx%d@%d (512 kbit/s), and one grid of all cameras %dx%d@%d (2 Mbit/s, ceil(sqrt(N)) columns); x264 veryfast, 1 thread per codec\n",
 		o.clip, f.width, f.height, o.clipFPS, subWidth, subHeight, subFPS, gridWidth, gridHeight, gridFPS)
 	if o.cameraSub {
@@ -23,6 +26,11 @@ func printHeader(o *options, f floors) {
 		fmt.Printf("; the camera's sub stream at %d fps %.3f", subFPS, f.sub)
 	}
 	fmt.Println()
+	if o.cameraSub {
+		fmt.Println("vsprocs: column x floor: cores per camera over the sub stream's decode floor")
+	} else {
+		fmt.Println("vsprocs: column x floor: cores per camera over the decode floor")
+	}
 	fmt.Println()
 }
 
@@ -33,12 +41,16 @@ func printColumns() {
 
 func printRow(name string, r result, f floors) {
 	perCam := r.cores / float64(r.n)
+	floor := f.main
+	if f.sub > 0 { // -camera-sub: what needs decoding is the camera's sub stream
+		floor = f.sub
+	}
 	rt := "yes"
 	if !r.realTime() {
 		rt = "NO: " + strings.Join(r.problems, ", ")
 	}
 	fmt.Printf("%4d  %-18s %5d %7.3f %9.3f %7.1f %8.1f %6.1f/%6.1f %8.1f %6d %8.3f  %s\n",
-		r.n, name, r.procs, r.cores, perCam, perCam/f.main, r.pssMiB, r.fps.SubMin, r.fps.SubMean, r.fps.Grid, r.lost, r.harnessCores, rt)
+		r.n, name, r.procs, r.cores, perCam, perCam/floor, r.pssMiB, r.fps.SubMin, r.fps.SubMean, r.fps.Grid, r.lost, r.harnessCores, rt)
 }
 
 func printFailure(name string, n int, err error) {
@@ -61,7 +73,7 @@ func printSummary(o *options, sides []side) {
 			fmt.Printf("%-18s kept real time up to %d cameras (stopped %s)\n", s.name, n, s.stopped)
 		}
 	}
-	if len(best) == 2 && best[1] > 0 {
+	if len(best) == 2 && best[0] > 0 && best[1] > 0 {
 		note := ""
 		switch {
 		case bound[0] && bound[1]:

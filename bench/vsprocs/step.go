@@ -23,7 +23,7 @@ type result struct {
 	cores        float64 // CPU seconds per second of the side's processes
 	pssMiB       float64 // sum of their proportional set sizes
 	fps          readerFPS
-	lost         int     // camgate: access units dropped by decode queues; ffmpeg: warning and error lines
+	lost         int     // packets the cameras dropped to the side, and camgate: access units its decode queues dropped; ffmpeg: its warning and error lines
 	harnessCores float64 // the harness's CPU, counted for neither side
 	problems     []string
 }
@@ -106,6 +106,10 @@ func (w window) end(r *result) error {
 		return err
 	}
 	r.fps = fpsBetween(w.counts, c)
+	r.lost += int(c.CameraDrops - w.counts.CameraDrops)
+	if d := c.RelayDrops - w.counts.RelayDrops; d > 0 {
+		r.problems = append(r.problems, fmt.Sprintf("the relay dropped %d packets to the readers", d))
+	}
 	r.harnessCores = (cpu - w.cpu).Seconds() / time.Since(w.at).Seconds()
 	return nil
 }
