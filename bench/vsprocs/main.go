@@ -1,62 +1,133 @@
-// Command vsprocs compares camgate with the process-per-output design on the
-// same work: N fake 1080p25 cameras, a 640×360@10 sub stream of each, and one
-// 4×4 grid (1280×720@15) of them.
+// Command vsprocs measures how many cameras camgate keeps in real time on this
+// machine against the process-per-output design, on the same work: N fake
+// cameras (1080p25 by default), a 640×360@10 sub stream of each, and one grid
+// of all N (1280×720@15, ceil(√N) columns).
 //
-//   - camgate: one process; each camera is pulled and decoded once.
+//   - camgate: one process; each camera is pulled and decoded once, and its
+//     RTSP server serves the sub streams and the grid.
 //   - process per output: one ffmpeg per sub stream and one ffmpeg with xstack
 //     for the grid, as RTSP servers that spawn ffmpeg do it; each reads the
-//     cameras itself. The ffmpeg program is built from the same FFmpeg source
-//     and flags as camgate's libraries (scripts/ffmpeg.sh --programs).
+//     cameras itself and publishes its output (-f rtsp) to an RTSP relay. The
+//     ffmpeg program is built from the same FFmpeg source and flags as
+//     camgate's libraries (scripts/ffmpeg.sh --programs).
+//
+// A harness process apart holds the fake cameras, the relay and a reader of
+// every output of both sides (RTSP over TCP, counting the pictures it gets);
+// its CPU is shown apart and counts for neither side. The relay is thus free
+// for the ffmpeg side, where camgate pays for its own server.
+//
+// For each N of -steps, in turn, each side runs for -warmup and then
+// -duration, and is said to keep real time when every reader got its stream's
+// frame rate (sub 10, grid 15 fps) within 5% and nothing was lost: no packet
+// a camera dropped because the side did not read it in time, no access unit
+// dropped from camgate's decode queues, no warning or error line from any
+// ffmpeg (missed RTP packets, undecodable pictures). A side that fails a
+// step is not stepped further. Each row gives the CPU cores (CPU seconds per
+// second of the side's processes only), the memory (sum of PSS), the
+// readers' frame rates, and cores per camera against a floor: one camera's
+// decode of the clip alone, at its frame rate, measured once per run. The end
+// gives the largest N each side kept up with, their ratio and the machine.
 //
 // Both sides use one thread per decoder and encoder and the same x264
-// settings. The ffmpeg outputs go to the null muxer, which spares them the RTSP
-// publishing that camgate does for its readers: the comparison favours ffmpeg.
-// It reports CPU seconds per wall second and memory (the sum of proportional
-// set sizes) of each side, and the ratios.
+// settings (veryfast, zerolatency, sub 512 kbit/s GOP 20, grid 2 Mbit/s GOP
+// 30).
 //
-//	go run ./bench/vsprocs -ffmpeg "$(scripts/ffmpeg.sh --programs)" -n 4
+//	scripts/with-libav.sh go run ./bench/vsprocs                          # steps 2, 3, 4, 6 … 32
+//	scripts/with-libav.sh go run ./bench/vsprocs -steps 4,8,16 -duration 30s
+//	scripts/with-libav.sh go run ./bench/vsprocs -camgate-only -n 8 -cpuprofile cpu.out
+//	scripts/with-libav.sh go run ./bench/vsprocs -camera-sub             # cameras with their own sub stream
+//	scripts/with-libav.sh go run ./bench/vsprocs -clip my.mp4 -clip-fps 30
+//
+// -camera-sub gives each fake camera its own 640×360@10 H.264 stream (made
+// once from the clip with the ffmpeg program, x264 veryfast 512 kbit/s GOP 20,
+// and cached): camgate is given it as the camera's sub_url, decodes the grid
+// tiles from it and passes it through as the sub stream; on the other side
+// each sub output is an "ffmpeg -c copy" relay of it and the grid's xstack
+// reads the cameras' sub streams.
+//
+// -clip plays any raw Annex-B H.264 or H.265 file (.h264, .hevc) as it is,
+// at -clip-fps (raw streams do not carry their frame rate reliably); any
+// other file the ffmpeg program reads (MP4, Matroska, MJPEG …) is re-encoded
+// once to H.264 Annex B at -clip-fps (x264 crf 18, GOP 2 s, no B-frames) and
+// cached.
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/camgate/camgate/bench"
-	"github.com/camgate/camgate/pipeline"
-	"github.com/camgate/camgate/rtsp"
-	"github.com/camgate/camgate/rtsp/rtspclient"
 	"github.com/camgate/camgate/transcode"
 )
 
+// The outputs, on both sides.
+const (
+	subWidth, subHeight   = 640, 360
+	subFPS                = 10
+	gridWidth, gridHeight = 1280, 720
+	gridFPS               = 15
+	// realTimeShare is the share of its frame rate a reader must get for
+	// its stream to be kept in real time.
+	realTimeShare = 0.95
+	// maxCameras is the largest grid: 8×8 tiles.
+	maxCameras = 64
+)
+
+const defaultSteps = "2,3,4,6,8,10,12,16,20,24,32"
+
+type options struct {
+	ffmpeg      string
+	steps       []int
+	n           int // the harness's cameras
+	duration    time.Duration
+	warmup      time.Duration
+	clip        string
+	clipFPS     int
+	userClip    string // -clip, when clip is its re-encoding
+	cameraSub   bool
+	subClip     string // the cameras' own sub stream, made from clip with -camera-sub
+	port        int
+	cpuProfile  string
+	camgateOnly bool
+}
+
 func main() {
-	var (
-		ffmpeg   = flag.String("ffmpeg", "", "ffmpeg program built by scripts/ffmpeg.sh --programs (default: ask the script)")
-		n        = flag.Int("n", 4, "cameras (2 to 16)")
-		duration = flag.Duration("duration", 20*time.Second, "measurement time of each side, after a 5 s warm-up")
-		clip     = flag.String("clip", bench.TestdataDir()+"/cam1080p25.h264", "clip the fake cameras play")
-		port     = flag.Int("port", 19554, "first port of the fake cameras")
-		child    = flag.String("child", "", "internal: run the fake cameras (and readers of this gateway address, or -)")
-		profile  = flag.String("cpuprofile", "", "write a CPU profile of camgate's measurement window to this file")
-		only     = flag.Bool("camgate-only", false, "measure camgate's side only (to compare two camgate builds side by side)")
-	)
+	o := &options{}
+	var steps string
+	var child string
+	flag.StringVar(&o.ffmpeg, "ffmpeg", "", "ffmpeg program built by scripts/ffmpeg.sh --programs (default: ask the script)")
+	flag.StringVar(&steps, "steps", defaultSteps, "numbers of cameras to step through, ascending (2 to 64)")
+	flag.IntVar(&o.n, "n", 0, "one number of cameras only (the same as -steps N)")
+	flag.DurationVar(&o.duration, "duration", 20*time.Second, "measurement time of each side at each step, after the warm-up")
+	flag.DurationVar(&o.warmup, "warmup", 5*time.Second, "time each side runs at each step, once every reader gets pictures, before it is measured")
+	flag.StringVar(&o.clip, "clip", bench.TestdataDir()+"/cam1080p25.h264", "clip the fake cameras play: raw H.264/H.265 Annex B, or any file the ffmpeg program reads")
+	flag.IntVar(&o.clipFPS, "clip-fps", 25, "frame rate the fake cameras play the clip at")
+	flag.BoolVar(&o.cameraSub, "camera-sub", false, "each camera also serves its own 640x360@10 sub stream, which both sides use")
+	flag.IntVar(&o.port, "port", 0, fmt.Sprintf("first port of the fake cameras, their own sub streams %d above (default: ephemeral ports)", bench.FakeSubPortOffset))
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of camgate's measurement window to this file (-n<N> appended with several steps)")
+	flag.BoolVar(&o.camgateOnly, "camgate-only", false, "measure camgate's side only (to compare two camgate builds side by side)")
+	flag.StringVar(&child, "child", "", "internal: run the harness")
+	flag.StringVar(&o.subClip, "sub-clip", "", "internal: the harness's sub stream clip")
 	flag.Parse()
-	cpuProfile, camgateOnly = *profile, *only
 	transcode.SetLogHandler(transcode.LogError, nil)
 	var err error
-	if *child != "" {
-		err = runChild(*n, *clip, *port, *child)
+	if child != "" {
+		err = runHarness(o)
 	} else {
-		err = run(*ffmpeg, *n, *duration, *clip, *port)
+		stepsSet := false
+		flag.Visit(func(f *flag.Flag) { stepsSet = stepsSet || f.Name == "steps" })
+		if o.n != 0 && !stepsSet {
+			steps = strconv.Itoa(o.n)
+		}
+		if o.steps, err = parseSteps(steps); err == nil {
+			err = run(o)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "vsprocs:", err)
@@ -64,235 +135,52 @@ func main() {
 	}
 }
 
-var (
-	cpuProfile  string
-	camgateOnly bool
-)
-
-type usage struct {
-	cpuPerSec float64 // CPU seconds per wall second
-	pssMB     float64
-	procs     int
+func parseSteps(s string) ([]int, error) {
+	var steps []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 2 || n > maxCameras {
+			return nil, fmt.Errorf("-steps: %q is not a number of cameras from 2 to %d", f, maxCameras)
+		}
+		if len(steps) > 0 && n <= steps[len(steps)-1] {
+			return nil, errors.New("-steps: ascending, please")
+		}
+		steps = append(steps, n)
+	}
+	return steps, nil
 }
 
-func run(ffmpeg string, n int, d time.Duration, clip string, port int) error {
-	if n < 2 || n > 16 {
-		return errors.New("-n: between 2 and 16 (one 4x4 grid)")
+// ffmpegProgram returns the ffmpeg program, asking scripts/ffmpeg.sh the
+// first time when -ffmpeg was not given.
+func (o *options) ffmpegProgram() (string, error) {
+	if o.ffmpeg != "" {
+		return o.ffmpeg, nil
 	}
-	if ffmpeg == "" && !camgateOnly {
-		out, err := exec.Command("scripts/ffmpeg.sh", "--programs").Output()
-		if err != nil {
-			return fmt.Errorf("no -ffmpeg given and scripts/ffmpeg.sh --programs failed (run from the repository root): %w", err)
-		}
-		ffmpeg = strings.TrimSpace(string(out))
-	}
-	fmt.Printf("vsprocs: %d fake cameras playing %s (1080p25); outputs: %d subs 640x360@10 (512 kbit/s) + one 4x4 grid 1280x720@15 (2 Mbit/s); x264 veryfast, 1 thread per codec; %v per side\n",
-		n, clip, n, d)
-	ours, err := measureCamgate(n, d, clip, port)
+	out, err := exec.Command("scripts/ffmpeg.sh", "--programs").Output()
 	if err != nil {
-		return fmt.Errorf("camgate: %w", err)
+		return "", fmt.Errorf("no -ffmpeg given and scripts/ffmpeg.sh --programs failed (run from the repository root): %w", err)
 	}
-	if camgateOnly {
-		fmt.Printf("camgate: %.3f CPU s per s, %.1f MB PSS\n", ours.cpuPerSec, ours.pssMB)
-		return nil
-	}
-	theirs, err := measureFFmpeg(ffmpeg, n, d, clip, port)
-	if err != nil {
-		return fmt.Errorf("process per output: %w", err)
-	}
-	fmt.Printf("%-20s %10s %16s %12s\n", "", "processes", "CPU s per s", "PSS")
-	fmt.Printf("%-20s %10d %16.3f %9.1f MB\n", "camgate", ours.procs, ours.cpuPerSec, ours.pssMB)
-	fmt.Printf("%-20s %10d %16.3f %9.1f MB\n", "ffmpeg per output", theirs.procs, theirs.cpuPerSec, theirs.pssMB)
-	fmt.Printf("ratio camgate / process per output: CPU %.2f, memory %.2f\n", ours.cpuPerSec/theirs.cpuPerSec, ours.pssMB/theirs.pssMB)
-	return nil
+	o.ffmpeg = strings.TrimSpace(string(out))
+	return o.ffmpeg, nil
 }
 
-// startChild runs the fake cameras (and, for camgate, the readers) in another
-// process, so that they are not measured.
-func startChild(ctx context.Context, n int, clip string, port int, gateway string) (*exec.Cmd, error) {
-	cmd := exec.CommandContext(ctx, os.Args[0], "-child", gateway, "-n", strconv.Itoa(n), "-clip", clip, "-port", strconv.Itoa(port))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
+func run(o *options) error {
+	if err := prepareClips(o); err != nil {
+		return err
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	buf := make([]byte, 6)
-	if _, err := out.Read(buf); err != nil { // "ready\n"
-		return nil, fmt.Errorf("child process: %w", err)
-	}
-	return cmd, nil
-}
-
-func gridLayout(n int) []string {
-	var names []string
-	for i := 0; i < n; i++ {
-		names = append(names, fmt.Sprintf("cam%d", i+1))
-	}
-	return names
-}
-
-func measureCamgate(n int, d time.Duration, clip string, port int) (usage, error) {
-	var cams []pipeline.CameraConfig
-	for i := 0; i < n; i++ {
-		cams = append(cams, pipeline.CameraConfig{Name: fmt.Sprintf("cam%d", i+1), URL: bench.FakeCameraURL(port, i), Sub: pipeline.DefaultSub})
-	}
-	grid := pipeline.GridConfig{Name: "all", Cameras: gridLayout(n), Cols: 4, Rows: 4}
-	g, err := pipeline.StartGateway(pipeline.Config{RTSP: rtsp.ServerConfig{Address: "127.0.0.1:0"}, Cameras: cams, Grids: []pipeline.GridConfig{grid}}, zerolog.Nop())
-	if err != nil {
-		return usage{}, err
-	}
-	defer g.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	child, err := startChild(ctx, n, clip, port, g.Server().Addr().String())
-	if err != nil {
-		return usage{}, err
-	}
-	defer child.Wait()
-	defer cancel()
-	time.Sleep(5 * time.Second)
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return usage{}, err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return usage{}, err
-		}
-	}
-	cpu0, t0 := bench.ProcessCPUTime(), time.Now()
-	time.Sleep(d)
-	cpu1, t1 := bench.ProcessCPUTime(), time.Now()
-	if cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
-	_, pss, err := bench.ProcessMemoryKB("self")
-	if err != nil {
-		return usage{}, err
-	}
-	for _, c := range g.Cameras() {
-		st := c.Stats()
-		if st.QueueDrops > 0 || st.Outputs[0].FPS < 9 {
-			return usage{}, fmt.Errorf("camera %s did not keep up: %d drops, sub at %.1f fps", st.Name, st.QueueDrops, st.Outputs[0].FPS)
-		}
-	}
-	if st := g.Grid("all").Stats(); st.Output.FPS < 14 || st.LiveTiles != n {
-		return usage{}, fmt.Errorf("grid did not keep up: %.1f fps, %d live tiles", st.Output.FPS, st.LiveTiles)
-	}
-	return usage{cpuPerSec: (cpu1 - cpu0).Seconds() / t1.Sub(t0).Seconds(), pssMB: float64(pss) / 1024, procs: 1}, nil
-}
-
-func measureFFmpeg(ffmpeg string, n int, d time.Duration, clip string, port int) (usage, error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	child, err := startChild(ctx, n, clip, port, "-")
-	if err != nil {
-		return usage{}, err
-	}
-	defer child.Wait()
-	defer cancel()
-
-	x264 := func(bitrate string, gop int) []string {
-		return []string{"-c:v", "libx264", "-threads", "1", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "main",
-			"-b:v", bitrate, "-maxrate", bitrate, "-bufsize", bitrate, "-g", strconv.Itoa(gop), "-bf", "0", "-f", "null", "-"}
-	}
-	input := func(i int) []string {
-		return []string{"-threads", "1", "-rtsp_transport", "tcp", "-i", bench.FakeCameraURL(port, i)}
-	}
-	var cmds [][]string
-	for i := 0; i < n; i++ {
-		args := []string{"-nostdin", "-v", "error"}
-		args = append(args, input(i)...)
-		args = append(args, "-an", "-filter_threads", "1", "-vf", "fps=10,scale=640:360:flags=area")
-		cmds = append(cmds, append(args, x264("512k", 20)...))
-	}
-	args := []string{"-nostdin", "-v", "error"}
-	var filter, stack, layout []string
-	for i := 0; i < n; i++ {
-		args = append(args, input(i)...)
-		filter = append(filter, fmt.Sprintf("[%d:v]fps=15,scale=320:180:flags=area:force_original_aspect_ratio=decrease,pad=320:180:(ow-iw)/2:(oh-ih)/2[v%d]", i, i))
-		stack = append(stack, fmt.Sprintf("[v%d]", i))
-		layout = append(layout, fmt.Sprintf("%d_%d", i%4*320, i/4*180))
-	}
-	graph := strings.Join(filter, ";") + ";" + strings.Join(stack, "") +
-		fmt.Sprintf("xstack=inputs=%d:layout=%s:fill=black,pad=1280:720:0:0[out]", n, strings.Join(layout, "|"))
-	args = append(args, "-filter_threads", "1", "-filter_complex", graph, "-map", "[out]")
-	cmds = append(cmds, append(args, x264("2M", 30)...))
-
-	var procs []*exec.Cmd
-	defer func() {
-		for _, p := range procs {
-			p.Process.Kill()
-			p.Wait()
-		}
-	}()
-	for _, a := range cmds {
-		p := exec.Command(ffmpeg, a...)
-		p.Stderr = os.Stderr
-		if err := p.Start(); err != nil {
-			return usage{}, err
-		}
-		procs = append(procs, p)
-	}
-	time.Sleep(5 * time.Second)
-	total := func() (time.Duration, error) {
-		var sum time.Duration
-		for _, p := range procs {
-			c, err := bench.ProcessCPU(strconv.Itoa(p.Process.Pid))
-			if err != nil {
-				return 0, fmt.Errorf("ffmpeg %d ended early: %w", p.Process.Pid, err)
-			}
-			sum += c
-		}
-		return sum, nil
-	}
-	cpu0, err := total()
-	if err != nil {
-		return usage{}, err
-	}
-	t0 := time.Now()
-	time.Sleep(d)
-	cpu1, err := total()
-	if err != nil {
-		return usage{}, err
-	}
-	t1 := time.Now()
-	pss := 0
-	for _, p := range procs {
-		_, v, err := bench.ProcessMemoryKB(strconv.Itoa(p.Process.Pid))
-		if err != nil {
-			return usage{}, err
-		}
-		pss += v
-	}
-	return usage{cpuPerSec: (cpu1 - cpu0).Seconds() / t1.Sub(t0).Seconds(), pssMB: float64(pss) / 1024, procs: len(procs)}, nil
-}
-
-// runChild serves the fake cameras and, given a gateway address, plays every
-// sub stream and the grid there.
-func runChild(n int, clip string, port int, gateway string) error {
-	stop, err := bench.StartFakeCameras(n, clip, port)
+	floor, err := measureFloors(o)
 	if err != nil {
 		return err
 	}
-	defer stop()
-	if gateway != "-" {
-		urls := []string{fmt.Sprintf("rtsp://%s/grid/all", gateway)}
-		for i := 0; i < n; i++ {
-			urls = append(urls, fmt.Sprintf("rtsp://%s/cam%d/sub", gateway, i+1))
+	printHeader(o, floor)
+	sides := []side{{name: "camgate", measure: measureCamgate}}
+	if !o.camgateOnly {
+		if _, err := o.ffmpegProgram(); err != nil {
+			return err
 		}
-		for _, u := range urls {
-			c, err := rtspclient.Play(rtspclient.Config{URL: u, Retry: 10 * time.Second}) // retried while the gateway is not ready
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-		}
+		sides = append(sides, side{name: "ffmpeg per output", measure: measureFFmpeg})
 	}
-	fmt.Println("ready")
-	select {}
+	stepSides(o, sides, floor)
+	printSummary(o, sides)
+	return nil
 }
