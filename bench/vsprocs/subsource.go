@@ -1,5 +1,3 @@
-//go:build camgate_suburl
-
 package main
 
 import "github.com/camgate/camgate/pipeline"
