@@ -12,6 +12,7 @@ import (
 	"github.com/camgate/camgate/bench"
 	"github.com/camgate/camgate/pipeline"
 	"github.com/camgate/camgate/rtsp"
+	"github.com/camgate/camgate/transcode"
 )
 
 // gridLayout is the grid of n cameras: ceil(√n) columns, as camgate lays a
@@ -57,7 +58,8 @@ func measureCamgate(o *options, n int) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	debug.FreeOSMemory() // what the previous step left is not this one's
+	debug.FreeOSMemory()          // what the previous step left is not this one's
+	transcode.ReleaseFreeMemory() // nor libav's pictures it freed
 	g, err := pipeline.StartGateway(cfg, zerolog.Nop())
 	if err != nil {
 		return result{}, err

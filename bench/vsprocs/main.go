@@ -98,6 +98,9 @@ type options struct {
 }
 
 func main() {
+	// As the camgate binary does: RSS must not follow the number of OS
+	// threads (see transcode.LimitMallocArenas).
+	transcode.LimitMallocArenas(2)
 	o := &options{}
 	var steps string
 	var child string
