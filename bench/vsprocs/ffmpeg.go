@@ -156,7 +156,8 @@ func measureFFmpeg(o *options, n int) (result, error) {
 			select {
 			case <-p.done: // its standard error closed: it ended
 				_, last := p.messages()
-				return 0, 0, fmt.Errorf("ffmpeg %s ended early: %s", p.pid(), last)
+				args := p.cmd.Args
+				return 0, 0, fmt.Errorf("ffmpeg %s (publishing %s) ended early: %s", p.pid(), args[len(args)-1], last)
 			default:
 			}
 			c, err := bench.ProcessCPU(p.pid())

@@ -44,14 +44,18 @@ func (r *result) judge() {
 	}
 }
 
-// flowTimeout bounds the wait for every reader's first picture.
-const flowTimeout = 60 * time.Second
+// flowTimeout bounds the wait for every reader's first picture of n
+// cameras: an ffmpeg grid opens its inputs one after the other, each with
+// seconds of stream probing (measured: 16 inputs took over a minute), so
+// the bound grows with them.
+func flowTimeout(n int) time.Duration { return max(60*time.Second, time.Duration(n)*6*time.Second) }
 
 // warmUp waits until every reader got a picture (an ffmpeg reading many
 // cameras takes seconds to open them, one after the other), then for
 // -warmup, so that what starting costs is over before the measurement.
 func warmUp(o *options, h *harness) error {
-	deadline := time.Now().Add(flowTimeout)
+	wait := flowTimeout(len(h.Cameras))
+	deadline := time.Now().Add(wait)
 	for {
 		c, err := h.counts()
 		if err != nil {
@@ -70,7 +74,7 @@ func warmUp(o *options, h *harness) error {
 			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%d of %d readers got no picture within %v", waiting, len(c.Sub)+1, flowTimeout)
+			return fmt.Errorf("%d of %d readers got no picture within %v", waiting, len(c.Sub)+1, wait)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
