@@ -28,9 +28,19 @@ import (
 // follow (the picture size is the same).
 
 // lowFresh is how long after the low stream's last decoded picture its
-// consumers stay on it: a stream that stops for longer has them fed from
-// the main stream until its pictures come again.
+// consumers stay on it, or three of its frame intervals if longer (a 1 fps
+// sub stream): a stream that stops for longer has them fed from the main
+// stream until its pictures come again.
 const lowFresh = time.Second
+
+// fresh tells whether the low stream's last picture is recent enough.
+func (l *feed) fresh(now int64) bool {
+	limit := int64(lowFresh)
+	if fps := l.fps(); fps > 0 {
+		limit = max(limit, int64(3*float64(time.Second)/fps))
+	}
+	return now-l.lastPicture.Load() < limit
+}
 
 // subRateTolerance is how far the camera's own sub stream's frame rate may
 // be from the sub output's for it to be passed through: cameras set to
@@ -64,7 +74,7 @@ const lowWait = 5 * time.Second
 // camera's start), else the main stream.
 func (c *Camera) feedOf(w, h int, now int64) *feed {
 	if l := c.low; l != nil {
-		if c.lowServes(w, h) && now-l.lastPicture.Load() < int64(lowFresh) {
+		if c.lowServes(w, h) && l.fresh(now) {
 			return l
 		}
 		if c.awaitingLow(w, h, now) {
