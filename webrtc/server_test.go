@@ -133,8 +133,8 @@ func TestPlayH264(t *testing.T) {
 	first := c.Stats()
 	poll(t, "frames to keep coming", func() bool { return c.Stats().Frames > first.Frames+10 })
 	// The first keyframe is a burst of ~100 packets that a loaded
-	// loopback may drop part of; the client has no jitter buffer to wait
-	// for NACK's retransmissions, so it may have to wait for the next one.
+	// loopback may drop part of; the client's jitter buffer waits for
+	// NACK's retransmissions, as a browser's does.
 	poll(t, "a keyframe and its SPS", func() bool { return c.Stats().Keyframes > 0 && c.Stats().Width > 0 })
 	got := c.Stats()
 	t.Logf("connected after %v, first frame after %v; %d frames, %d bytes", got.Connected, got.FirstFrame, got.Frames, got.Bytes)

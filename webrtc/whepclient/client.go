@@ -228,27 +228,11 @@ func (c *Client) readTrack(t *webrtc.TrackRemote) {
 		c.mu.Unlock()
 	}
 	var params codec.ParameterSets
-	var last uint16
-	first := true
+	var jb jitterBuffer
 	for {
 		pkt, _, err := t.ReadRTP()
 		if err != nil {
 			return
-		}
-		if decode != nil {
-			// No jitter buffer: a packet older than the newest one (a
-			// retransmission, a reordering) is dropped, and a gap drops
-			// the access unit it cut, so that only whole ones count.
-			if !first {
-				d := int16(pkt.SequenceNumber - last)
-				if d <= 0 {
-					continue
-				}
-				if d > 1 {
-					decode = newDecoder(vc)
-				}
-			}
-			first, last = false, pkt.SequenceNumber
 		}
 		c.mu.Lock()
 		c.stats.Bytes += uint64(len(pkt.Payload))
@@ -259,30 +243,86 @@ func (c *Client) readTrack(t *webrtc.TrackRemote) {
 		if decode == nil {
 			continue
 		}
-		au, err := decode(pkt)
-		if err != nil {
-			// More packets needed, or a loss (this client has no jitter
-			// buffer: a packet that NACK brings back late loses its
-			// picture, and a lost keyframe waits for the next one).
-			continue
+		// Packets go to the depacketizer in sequence order: a gap waits
+		// for NACK's retransmission, and after jitterPackets packets it is
+		// a loss, which drops the access unit it cut.
+		for p, lost := jb.push(pkt); p != nil; p, lost = jb.pop() {
+			if lost {
+				decode = newDecoder(vc)
+			}
+			if au, err := decode(p); err == nil {
+				c.count(vc, &params, au)
+			}
 		}
-		key := codec.IsKeyframe(vc, au)
-		if key && params.Update(vc, au) {
-			w, h := params.PictureSize(vc)
-			c.mu.Lock()
-			c.stats.Width, c.stats.Height = w, h
-			c.mu.Unlock()
-		}
-		c.mu.Lock()
-		c.stats.Frames++
-		if key {
-			c.stats.Keyframes++
-		}
-		if c.stats.FirstFrame == 0 {
-			c.stats.FirstFrame = time.Since(c.start)
-		}
-		c.mu.Unlock()
 	}
+}
+
+// count counts a whole access unit.
+func (c *Client) count(vc codec.Codec, params *codec.ParameterSets, au [][]byte) {
+	key := codec.IsKeyframe(vc, au)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if key && params.Update(vc, au) {
+		c.stats.Width, c.stats.Height = params.PictureSize(vc)
+	}
+	c.stats.Frames++
+	if key {
+		c.stats.Keyframes++
+	}
+	if c.stats.FirstFrame == 0 {
+		c.stats.FirstFrame = time.Since(c.start)
+	}
+}
+
+// jitterPackets is how many packets after a gap the jitter buffer waits for
+// the missing one: as many as camgate keeps for NACKs (a retransmission comes
+// within milliseconds on a LAN; a 1080p keyframe is about a hundred packets).
+const jitterPackets = 256
+
+// jitterBuffer puts a track's packets back in sequence order: retransmitted
+// and reordered packets fill their gaps, and a gap still open after
+// jitterPackets later packets is skipped as lost.
+type jitterBuffer struct {
+	started bool
+	next    uint16                 // the sequence number the depacketizer gets next
+	pending map[uint16]*rtp.Packet // arrived ahead of next
+	lost    bool                   // a gap was skipped before the next pop
+}
+
+// push adds a packet and returns the first one ready (see pop).
+func (b *jitterBuffer) push(p *rtp.Packet) (*rtp.Packet, bool) {
+	if !b.started {
+		b.started, b.next, b.pending = true, p.SequenceNumber, map[uint16]*rtp.Packet{}
+	}
+	if int16(p.SequenceNumber-b.next) < 0 {
+		return nil, false // a duplicate, or too late
+	}
+	b.pending[p.SequenceNumber] = p
+	if len(b.pending) > jitterPackets {
+		// The gap at next is a loss: go on from the oldest packet held.
+		oldest := p.SequenceNumber
+		for seq := range b.pending {
+			if int16(seq-oldest) < 0 {
+				oldest = seq
+			}
+		}
+		b.next, b.lost = oldest, true
+	}
+	return b.pop()
+}
+
+// pop returns the next packet in sequence, if it has arrived, and whether
+// packets before it were lost.
+func (b *jitterBuffer) pop() (*rtp.Packet, bool) {
+	p := b.pending[b.next]
+	if p == nil {
+		return nil, false
+	}
+	delete(b.pending, b.next)
+	b.next++
+	lost := b.lost
+	b.lost = false
+	return p, lost
 }
 
 // newDecoder returns a depacketizer of access units, nil for audio.
