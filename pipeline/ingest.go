@@ -123,7 +123,9 @@ func (f *feed) timelineNow(now time.Time) (time.Duration, bool) {
 func (f *feed) ingestVideo(u stream.Unit) {
 	c, in := f.c, &f.ingest
 	now := time.Now()
-	if u.Keyframe {
+	// Only the low stream's size is asked for (sources.go): the main feed
+	// parses its keyframes until it is ready, as before, and no more.
+	if u.Keyframe && (!in.ready || f != &c.feed) {
 		ps, ok := in.sess.parses(u.Data)
 		f.storeSize(in.sess.codec, ps)
 		// Ready means video: decoded pictures when anything needs them (the
